@@ -203,12 +203,21 @@ typedef struct hone_write {
 	uint64_t data;
 } hone_write;
 
+/* Where a run of a layer's neurons sits on the chip: neurons
+ * neuron_first .. neuron_first+count-1 of layer `layer` (0-based neuron
+ * layer index) are slots slot_first .. slot_first+count-1 of core `core`. */
+typedef struct hone_chunk {
+	int32_t layer, core, slot_first, neuron_first, count;
+} hone_chunk;
+
 typedef struct hone_image {
 	hone_config cfg;          /* snapshot; cfg.memory/description NULL */
 	int32_t n_inputs, n_outputs, n_classes, depth, ticks_per_sample;
 	uint8_t carry;            /* network mode: enum hone_carry */
 	uint8_t input_bits;
 	int32_t *output_class;    /* [n_outputs] */
+	int32_t n_chunks;
+	hone_chunk *chunks;       /* placement, for traces and `hone info` */
 	size_t n_writes;
 	hone_write *writes;
 } hone_image;
