@@ -15,6 +15,12 @@
 int hone_fail(hone_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Refuse a configuration whose sizes do not fit the fields of the memory
+ * map (docs/chip-image.md): cores <= 16, lanes * W <= 64, P <= 24, slot and
+ * axon ids in 12 bits, weight addresses in 16 bits, <= 8 segments.
+ * The compiler and the image reader both rely on it (image.c). */
+int hone_config_check(const hone_config *cfg, hone_error *err);
+
 /* Sign-extend the low `bits` bits of x. */
 static inline int64_t hone_sext(uint64_t x, unsigned bits)
 {
