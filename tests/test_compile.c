@@ -574,6 +574,22 @@ static void test_nofit_slots_axons(void **state)
 	                           "for the rest: 4 cores out of weight words (100 per 4 neurons, 256 "
 	                           "per core)");
 	hone_net_free(net);
+
+	/* Output ids start at a route segment's 12-bit axon_base: on a big
+	 * custom chip the third chunk of a 9000-neuron output layer would
+	 * start at neuron 8190. */
+	hone_config big = *cfg;
+	snprintf(big.name, sizeof big.name, "wide");
+	big.cores = 3;
+	big.lanes = 1;
+	big.neurons = 4095;
+	big.weight_words = 65536;
+	const int32_t many[] = { 1, 9000 };
+	net = random_net(&s, &big, 1, many, 1);
+	assert_int_equal(hone_compile(net, &big, NULL, &img, &e), HONE_ERR_NOFIT);
+	assert_string_equal(e.msg, "layer 1 (fc1): output neurons from 8190 on start a route segment "
+	                           "whose 12-bit axon_base cannot name them (max 4095)");
+	hone_net_free(net);
 }
 
 /* Figures for the real chip: Fashion-MNIST sized nets on up5k. */

@@ -390,6 +390,16 @@ static int place(const hone_net *net, const hone_config *cfg, placement *pl,
 		pl->src_base[l] = base;
 		pl->mask[l] = mask;
 	}
+	/* Output ids are axon_base + offset, and axon_base is a 12-bit
+	 * field: a chunk of the last layer cannot start past neuron 4095. */
+	for (int32_t i = 0; i < pl->n_chunks && rc == 0; i++) {
+		const hone_chunk *ch = &pl->chunks[i];
+		if (ch->layer == D - 1 && ch->neuron_first > 4095)
+			rc = hone_fail(err, HONE_ERR_NOFIT,
+			               "layer %d (%s): output neurons from %d on start a route "
+			               "segment whose 12-bit axon_base cannot name them (max 4095)",
+			               (int)D, net->layers[D - 1].name, (int)ch->neuron_first);
+	}
 out:
 	free(before);
 	free(why);
