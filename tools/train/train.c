@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The training run: warm-up in float, bottom-up sharpening by a schedule,
+ * then a quantisation-aware phase whose forward pass is the chip's integer
+ * network, export, and the integer network's accuracy measured by the
+ * project's evaluator (hone_net_classify), not by this code.
+ */
+#include "train.h"
+#include "hone_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void ht_opts_default(ht_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->dataset = "fashion-mnist";
+	o->target = "up5k";
+	o->n_hidden = -1;      /* per data set, see ht_opts_finish */
+	o->nhot = 0;
+	o->epochs = 0;
+	o->warmup = -1;
+	o->qat_epochs = -1;
+	o->batch = 0;
+	o->lr = 0;
+	o->lr_final = -1;
+	o->schedule = HT_SCHED_RAMP;
+	o->steps = 4;
+	o->adapt_rate = 0;
+	o->tau = 1.0;
+	o->ste_width = 1.0;
+	o->seed = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static uint8_t *quantize_all(const hone_dataset *d, int G)
+{
+	size_t nf = (size_t)d->n_features;
+	uint8_t *g = malloc((size_t)d->n * nf + 1);
+	if (!g)
+		return NULL;
+	for (int32_t i = 0; i < d->n; i++)
+		hone_dataset_quantize(d, i, G, g + (size_t)i * nf);
+	return g;
+}
+
+/* The options that shape the numbers of a run, for checkpoints. */
+static void fingerprint(const ht_opts *o, const ht_arch *a, int32_t ntrain,
+                        int32_t warmup, int32_t qat_epochs, char *fp, size_t n)
+{
+	int k = snprintf(fp, n, "dataset=%s n=%d target=%s sizes=", o->dataset,
+	                 (int)ntrain, o->target);
+	for (int32_t l = 0; l <= a->n_layers && k > 0 && (size_t)k < n; l++)
+		k += snprintf(fp + k, n - (size_t)k, "%s%d", l ? "," : "", (int)a->sizes[l]);
+	if (k > 0 && (size_t)k < n)
+		snprintf(fp + k, n - (size_t)k,
+		         " nhot=%d G=%d epochs=%d warmup=%d qat=%d batch=%d lr=%.9g"
+		         " lr_final=%.9g schedule=%s steps=%d rate=%.9g tau=%.9g ste=%.9g"
+		         " float_only=%d seed=%llu",
+		         (int)o->nhot, (int)a->input_bits, (int)o->epochs, (int)warmup,
+		         (int)qat_epochs, (int)o->batch, o->lr, o->lr_final,
+		         ht_sched_name(o->schedule), (int)o->steps, o->adapt_rate, o->tau,
+		         o->ste_width, o->float_only, (unsigned long long)o->seed);
+}
+
+static void sharp_str(const ht_model *m, char *s, size_t n)
+{
+	size_t k = 0;
+	for (int32_t l = 0; l < m->arch.n_layers && k < n; l++)
+		k += (size_t)snprintf(s + k, n - k, "%s%.2f", l ? " " : "", m->L[l].sharp);
+}
+
+static double lr_at(const ht_opts *o, int32_t decay_start, double progress)
+{
+	/* Constant, then a cosine to lr_final over the last qat_epochs. */
+	if (progress <= decay_start)
+		return o->lr;
+	double span = o->epochs - decay_start;
+	double t = span > 0 ? (progress - decay_start) / span : 1;
+	if (t > 1)
+		t = 1;
+	return o->lr_final + 0.5 * (o->lr - o->lr_final) * (1 + cos(M_PI * t));
+}
+
+static void enter_qat(ht_model *m, const uint8_t *g, int32_t n)
+{
+	for (int32_t l = 0; l < m->arch.n_layers; l++)
+		m->L[l].sharp = 1.0;
+	/* Thresholds from the population statistics of the sharp float
+	 * network, then again once its weights are integers. */
+	ht_calibrate(m, g, n);
+	ht_quantize(m);
+	ht_calibrate(m, g, n);
+}
+
+/* Shape check before spending minutes: a network of the same sizes with
+ * zero weights fits iff the trained one can (the overflow bound is kept by
+ * training itself). */
+static int check_fit(const ht_arch *a, const hone_config *cfg, hone_error *err)
+{
+	hone_net *net = hone_net_new(a->n_layers, a->sizes);
+	if (!net)
+		return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
+	net->input_bits = (uint8_t)a->input_bits;
+	net->weight_bits = (uint8_t)a->weight_bits;
+	int rc = hone_net_set_nhot(net, a->n_classes, a->nhot);
+	hone_image *img = NULL;
+	if (!rc)
+		rc = hone_compile(net, cfg, NULL, &img, err);
+	hone_image_free(img);
+	hone_net_free(net);
+	return rc;
+}
+
+int ht_train(const ht_opts *o, const hone_dataset *train,
+             const hone_dataset *test, ht_result *res, hone_net **net_out,
+             FILE *log, hone_error *err)
+{
+	memset(res, 0, sizeof *res);
+	if (net_out)
+		*net_out = NULL;
+	const hone_config *cfg = hone_config_find(o->target);
+	if (!cfg)
+		return hone_fail(err, HONE_ERR_INVALID, "unknown target '%s'", o->target);
+	if (!train || !test || train->n < 1 || test->n < 1 ||
+	    train->n_features != test->n_features || train->n_classes < 2)
+		return hone_fail(err, HONE_ERR_INVALID, "empty or inconsistent data sets");
+	if (o->n_hidden < 0 || o->n_hidden + 1 > HT_MAX_LAYERS || o->nhot < 1 ||
+	    o->epochs < 1 || o->batch < 1 || !(o->lr > 0))
+		return hone_fail(err, HONE_ERR_INVALID, "bad training options");
+
+	ht_arch a = {0};
+	a.n_inputs = train->n_features;
+	a.n_layers = o->n_hidden + 1;
+	a.sizes[0] = a.n_inputs;
+	for (int32_t l = 0; l < o->n_hidden; l++)
+		a.sizes[l + 1] = o->hidden[l];
+	a.n_classes = train->n_classes;
+	a.nhot = o->nhot;
+	a.sizes[a.n_layers] = a.n_classes * a.nhot;
+	a.input_bits = o->binary_input ? 1 : (int32_t)cfg->input_bits;
+	a.weight_bits = (int32_t)cfg->weight_bits;
+	a.potential_bits = (int32_t)cfg->potential_bits;
+
+	int rc = 0;
+	if (!o->float_only && (rc = check_fit(&a, cfg, err)))
+		return rc;
+
+	int32_t warmup = o->warmup >= 0 ? o->warmup : (o->epochs >= 5 ? o->epochs / 5 : 1);
+	int32_t qat = o->qat_epochs >= 0 ? o->qat_epochs : o->epochs / 4;
+	if (o->float_only)
+		warmup = o->epochs;
+	if (!o->float_only && warmup + qat >= o->epochs)
+		return hone_fail(err, HONE_ERR_INVALID,
+		                 "--warmup %d plus --qat-epochs %d leave no epoch of %d for sharpening",
+		                 (int)warmup, (int)qat, (int)o->epochs);
+	int32_t qat_start = o->epochs - qat;
+	int32_t decay_start = o->epochs - qat;
+
+	int32_t ntr = train->n, nte = test->n, nf = a.n_inputs;
+	int32_t B = o->batch < ntr ? o->batch : ntr;
+	int32_t nb = ntr / B;
+	uint8_t *gtr = quantize_all(train, a.input_bits);
+	uint8_t *gte = quantize_all(test, a.input_bits);
+	uint8_t *gb = malloc((size_t)B * nf);
+	uint8_t *yb = malloc((size_t)B);
+	int32_t *perm = malloc((size_t)ntr * sizeof *perm);
+	int32_t *pred = malloc((size_t)(B > nte ? B : nte) * sizeof *pred);
+	ht_model m;
+	ht_rng rng;
+	ht_sched sched;
+	hone_net *net = NULL;
+	memset(&m, 0, sizeof m);
+	ht_rng_seed(&rng, o->seed);
+	if (!gtr || !gte || !gb || !yb || !perm || !pred ||
+	    ht_model_init(&m, &a, B > 256 ? B : 256, &rng)) {
+		rc = hone_fail(err, HONE_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	m.tau = o->tau;
+	m.ste_width = o->ste_width;
+	ht_sched_init(&sched, o->schedule, a.n_layers, warmup, qat_start, o->steps,
+	              o->adapt_rate, nb);
+	if (o->float_only)
+		ht_sched_init(&sched, HT_SCHED_STEP, a.n_layers, o->epochs, o->epochs + 1, 1, 0, nb);
+
+	char fp[1024];
+	fingerprint(o, &a, ntr, warmup, qat, fp, sizeof fp);
+	int32_t e0 = 0;
+	double secs_before = 0;
+	if (o->resume) {
+		if ((rc = ht_ckpt_load(o->resume, fp, &e0, &rng, &sched, &m, &secs_before, err)))
+			goto out;
+		if (log)
+			fprintf(log, "train: resumed '%s' at epoch %d\n", o->resume, (int)e0 + 1);
+	}
+	if (log && !o->quiet) {
+		fprintf(log, "train: %s, %d train / %d test samples, %d-bit inputs, net %d",
+		        o->dataset, (int)ntr, (int)nte, (int)a.input_bits, (int)a.sizes[0]);
+		for (int32_t l = 1; l <= a.n_layers; l++)
+			fprintf(log, "-%d", (int)a.sizes[l]);
+		if (o->float_only)
+			fprintf(log, " (%d classes x %d-hot), float only, %d epochs\n",
+			        (int)a.n_classes, (int)a.nhot, (int)o->epochs);
+		else
+			fprintf(log, " (%d classes x %d-hot), target %s, schedule %s: warm-up %d, "
+			        "sharpen %d, QAT %d epochs\n", (int)a.n_classes, (int)a.nhot,
+			        cfg->name, ht_sched_name(o->schedule), (int)warmup,
+			        (int)(qat_start - warmup), (int)qat);
+	}
+
+	double t0 = now_s();
+	int32_t e = e0;
+	for (; e < o->epochs; e++) {
+		if (!o->float_only && e >= qat_start && !m.quant) {
+			enter_qat(&m, gtr, ntr);
+			if (log && !o->quiet) {
+				fprintf(log, "train: quantisation-aware phase, %d-bit weights, scales", (int)a.weight_bits);
+				for (int32_t l = 0; l < a.n_layers; l++)
+					fprintf(log, " %.4g", m.L[l].qscale);
+				fprintf(log, "\n");
+			}
+		}
+		for (int32_t i = 0; i < ntr; i++)
+			perm[i] = i;
+		for (int32_t i = ntr - 1; i > 0; i--) {
+			int32_t j = (int32_t)ht_rng_below(&rng, (uint32_t)i + 1);
+			int32_t t = perm[i];
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		double loss = 0;
+		int64_t correct = 0;
+		double lr = o->lr;
+		for (int32_t bi = 0; bi < nb; bi++) {
+			for (int32_t b = 0; b < B; b++) {
+				int32_t i = perm[(size_t)bi * B + b];
+				memcpy(gb + (size_t)b * nf, gtr + (size_t)i * nf, (size_t)nf);
+				yb[b] = train->y[i];
+			}
+			if (!m.quant)
+				for (int32_t l = 0; l < a.n_layers; l++)
+					m.L[l].sharp = sched.sharp[l];
+			ht_forward(&m, gb, B, 1);
+			ht_predict(&m, B, pred);
+			for (int32_t b = 0; b < B; b++)
+				correct += pred[b] == yb[b];
+			loss += ht_backward(&m, yb, B);
+			lr = lr_at(o, decay_start, e + (double)bi / nb);
+			ht_adam_step(&m, lr);
+			if (!o->float_only)
+				ht_sched_batch_end(&sched, e, bi);
+		}
+		loss /= (double)nb * B;
+		if (!o->float_only)
+			ht_sched_epoch_end(&sched, e, loss);
+		if (!m.quant)
+			for (int32_t l = 0; l < a.n_layers; l++)
+				m.L[l].sharp = sched.sharp[l];
+		double acc_te = ht_accuracy(&m, gte, test->y, nte, NULL);
+		res->float_test_acc = acc_te;
+		res->epochs_run = e + 1;
+		if (log && !o->quiet) {
+			char sh[128];
+			sharp_str(&m, sh, sizeof sh);
+			fprintf(log, "epoch %3d/%d  loss %.4f  train %6.2f%%  test %6.2f%%",
+			        (int)e + 1, (int)o->epochs, loss, 100.0 * (double)correct / ((double)nb * B), acc_te);
+			if (!o->float_only && !m.quant) {
+				/* Whetstone's logger: what the net would score if it were
+				 * sharpened now. */
+				double saved[HT_MAX_LAYERS];
+				for (int32_t l = 0; l < a.n_layers; l++) {
+					saved[l] = m.L[l].sharp;
+					m.L[l].sharp = 1.0;
+				}
+				fprintf(log, "  spiking %6.2f%%", ht_accuracy(&m, gte, test->y, nte, NULL));
+				for (int32_t l = 0; l < a.n_layers; l++)
+					m.L[l].sharp = saved[l];
+			}
+			fprintf(log, "  %s %s  lr %.1e  %.0fs\n", m.quant ? "integer" : "sharpness",
+			        m.quant ? "" : sh, lr, secs_before + now_s() - t0);
+			fflush(log);
+		}
+		if (o->checkpoint &&
+		    (rc = ht_ckpt_save(o->checkpoint, fp, e + 1, &rng, &sched, &m,
+		                       secs_before + now_s() - t0, err)))
+			goto out;
+		if (o->stop_after > 0 && e + 1 >= o->stop_after && e + 1 < o->epochs) {
+			e++;
+			break;
+		}
+	}
+	res->seconds = secs_before + now_s() - t0;
+	res->finished = e >= o->epochs;
+	if (!res->finished || o->float_only) {
+		if (log && !o->quiet && o->float_only)
+			fprintf(log, "train: float network (no sharpening, no quantisation): test %.2f%%\n",
+			        res->float_test_acc);
+		goto out;
+	}
+	if (!m.quant) /* --qat-epochs 0: quantise without fine-tuning */
+		enter_qat(&m, gtr, ntr);
+	res->int_train_acc = ht_accuracy(&m, gtr, train->y, ntr, NULL);
+	res->float_test_acc = ht_accuracy(&m, gte, test->y, nte, pred);
+	net = ht_export(&m, train->shape);
+	if (!net) {
+		rc = hone_fail(err, HONE_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = hone_net_check(net, err)))
+		goto out;
+	/* The figure that counts: the project's integer evaluator. */
+	{
+		uint8_t *gi = malloc((size_t)nf);
+		int64_t ok = 0;
+		if (!gi) {
+			rc = hone_fail(err, HONE_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (int32_t i = 0; i < nte; i++) {
+			hone_dataset_quantize(test, i, a.input_bits, gi);
+			int32_t c = hone_net_classify(net, gi);
+			ok += c == test->y[i];
+			res->mismatches += c != pred[i];
+		}
+		free(gi);
+		res->int_test_acc = 100.0 * (double)ok / nte;
+	}
+	{
+		hone_image *img = NULL;
+		rc = hone_compile(net, cfg, NULL, &img, err);
+		hone_image_free(img);
+		if (rc)
+			goto out;
+	}
+	if (log && !o->quiet)
+		fprintf(log, "train: integer network: test %.2f%% (evaluator), train %.2f%%, "
+		        "%d disagreements with the training view, fits %s, %.0fs\n",
+		        res->int_test_acc, res->int_train_acc, (int)res->mismatches,
+		        cfg->name, res->seconds);
+	if (res->mismatches && log)
+		fprintf(log, "train: WARNING: the training view and the evaluator disagree on %d samples\n",
+		        (int)res->mismatches);
+	if (o->out && (rc = hone_nir_write(o->out, net, err)))
+		goto out;
+	if (net_out) {
+		*net_out = net;
+		net = NULL;
+	}
+out:
+	hone_net_free(net);
+	ht_model_free(&m);
+	free(gtr);
+	free(gte);
+	free(gb);
+	free(yb);
+	free(perm);
+	free(pred);
+	return rc;
+}
