@@ -248,12 +248,30 @@ int hone_evaluate(const hone_net *net, const hone_event *ev, size_t n_ev,
                   uint8_t *s_all, hone_error *err);
 /* Total neurons over all layers (size of a trace row). */
 int32_t hone_net_total_neurons(const hone_net *net);
+/* The potential width P whose clamp bounds (semantics.md, step 4) the
+ * evaluator applies when not told otherwise: that of every built-in
+ * configuration. A network is not tied to a P; the chip it runs on is. */
+#define HONE_DEFAULT_POTENTIAL_BITS 16
+/* hone_evaluate for a chip with potential width P (2..32): the clamp of
+ * LIF layers is [-2^(P-2), 2^(P-2)-1]. Use the image's cfg.potential_bits
+ * to compare with a device. */
+int hone_evaluate_pbits(const hone_net *net, unsigned potential_bits,
+                        const hone_event *ev, size_t n_ev, uint32_t ticks,
+                        uint8_t *spikes, int32_t *u_all, uint8_t *s_all,
+                        hone_error *err);
 
 /* Decode N-hot output counts: counts[n_outputs] -> class (ties: lowest). */
 int32_t hone_decode(const int32_t *output_class, int32_t n_outputs,
                     int32_t n_classes, const int32_t *counts);
-/* Classify one sample with the evaluator (semantics.md timing). */
+/* Classify one sample with the evaluator (semantics.md timing): g has
+ * n_inputs graded values. Returns the class, or a negative HONE_ERR_* for
+ * an invalid network or sample. Whetstone when every layer carries none
+ * (presented in one tick, decoded from tick D-1), else LIF (presented for
+ * T ticks, decoded over ticks D-1 .. T+D-2). */
 int32_t hone_net_classify(const hone_net *net, const uint8_t *g);
+/* The same for potential width P, with the reason for a failure in err. */
+int32_t hone_net_classify_pbits(const hone_net *net, unsigned potential_bits,
+                                const uint8_t *g, hone_error *err);
 
 /* ---------------------------------------------------------------- devices */
 

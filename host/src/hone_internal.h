@@ -234,5 +234,10 @@ int hone_refchip_input(hone_refchip *c, uint32_t input, uint8_t g, hone_error *e
 int hone_refchip_tick(hone_refchip *c, uint32_t *out, size_t cap, size_t *n_out,
                       int32_t *trace_u, uint8_t *trace_s, hone_error *err);
 void hone_refchip_counters(const hone_refchip *c, hone_counters *out);
+const hone_config *hone_refchip_config(const hone_refchip *c);
+/* Test hook: with seed != 0 every core integrates its queued events of each
+ * tick in a pseudo-random order drawn from seed (0: queue order), so tests
+ * can show that arrival order never changes a result. */
+void hone_refchip_set_shuffle(hone_refchip *c, uint64_t seed);
 
 #endif /* HONE_INTERNAL_H */
