@@ -328,6 +328,12 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 		for (int32_t i = 0; i < nte; i++) {
 			hone_dataset_quantize(test, i, a.input_bits, gi);
 			int32_t c = hone_net_classify(net, gi);
+			if (c < 0) {
+				free(gi);
+				rc = hone_fail(err, c, "the evaluator refused the trained network: %s",
+				               hone_strerror(c));
+				goto out;
+			}
 			ok += c == test->y[i];
 			res->mismatches += c != pred[i];
 		}
