@@ -343,8 +343,8 @@ module hone_chip #(
 		dec_rsp_valid = (dec_state_q == D_RESP);
 	end
 
-	reg [4:0] ev_sum;
-	reg [15:0] sop_sum;
+	reg [CORES*32-1:0] acc_events_q, acc_events_d;
+	reg [CORES*40-1:0] acc_sops_q, acc_sops_d;
 	always @(*) begin
 		dec_state_d = dec_state_q;
 		dec_op_d = dec_op_q;
@@ -459,16 +459,28 @@ module hone_chip #(
 		default: dec_state_d = D_IDLE;
 		endcase
 
-		// counters
-		ev_sum = 5'd0;
-		sop_sum = 16'd0;
-		for (c = 0; c < CORES; c = c + 1) begin
-			ev_sum = ev_sum + {4'd0, core_cnt_event[c]};
-			sop_sum = sop_sum + {4'd0, core_cnt_sops[c*12 +: 12]};
-		end
+		// Counters. A core integrates the spikes of tick t as soon as its
+		// own sweep ended (tick t+1's work), so what it integrates is held
+		// per core and committed when tick t+1 fires; a reset_state of the
+		// core drops it, as it drops the events queued for it
+		// (docs/rtl.md "counters"). COUNTERS thus reports whole ticks only.
 		cnt_cycles_d = cnt_cycles_q + 64'd1;
-		cnt_events_d = cnt_events_q + {59'd0, ev_sum};
-		cnt_sops_d = cnt_sops_q + {48'd0, sop_sum};
+		cnt_events_d = cnt_events_q;
+		cnt_sops_d = cnt_sops_q;
+		for (c = 0; c < CORES; c = c + 1) begin
+			acc_events_d[c*32 +: 32] = acc_events_q[c*32 +: 32] + {31'd0, core_cnt_event[c]};
+			acc_sops_d[c*40 +: 40] = acc_sops_q[c*40 +: 40] + {28'd0, core_cnt_sops[c*12 +: 12]};
+			if (fire) begin
+				cnt_events_d = cnt_events_d + {32'd0, acc_events_q[c*32 +: 32]};
+				cnt_sops_d = cnt_sops_d + {24'd0, acc_sops_q[c*40 +: 40]};
+				acc_events_d[c*32 +: 32] = 32'd0;
+				acc_sops_d[c*40 +: 40] = 40'd0;
+			end
+			if (cfg_we[c] && dec_mem_q == MEM_CMD) begin
+				acc_events_d[c*32 +: 32] = 32'd0;
+				acc_sops_d[c*40 +: 40] = 40'd0;
+			end
+		end
 	end
 
 	wire unused_ok = &{1'b0, in_count, hq_count, i_cmd_data[63:GBITS],
@@ -494,6 +506,8 @@ module hone_chip #(
 			cnt_sops_q    <= 64'd0;
 			cnt_ticks_q   <= 64'd0;
 			snap_cycles_q <= 64'd0;
+			acc_events_q  <= {(CORES*32){1'b0}};
+			acc_sops_q    <= {(CORES*40){1'b0}};
 		end else begin
 			dec_state_q   <= dec_state_d;
 			dec_op_q      <= dec_op_d;
@@ -513,6 +527,8 @@ module hone_chip #(
 			cnt_sops_q    <= cnt_sops_d;
 			cnt_ticks_q   <= cnt_ticks_d;
 			snap_cycles_q <= snap_cycles_d;
+			acc_events_q  <= acc_events_d;
+			acc_sops_q    <= acc_sops_d;
 		end
 	end
 

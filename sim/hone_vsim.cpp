@@ -102,6 +102,8 @@ hone_vsim *hone_vsim_new(const char *config, const hone_vsim_opts *opts)
 	o.seed = opts && opts->seed ? opts->seed : env_u64("HONE_VSIM_SEED", 1);
 	hone_vsim *s = new hone_vsim;
 	s->model = f->make(o);
+	s->stall_permille = (unsigned)env_u64("HONE_VSIM_RSP_STALL", 0);
+	s->stall_state = o.seed;
 	s->in.rst_n = false;
 	for (int i = 0; i < 4; i++)
 		s->step();

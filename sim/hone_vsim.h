@@ -11,6 +11,7 @@
  *   HONE_VSIM_FST=path      write an FST waveform of the whole run
  *   HONE_VSIM_RAND_RESET=n  Verilator's +verilator+rand+reset+n (0, 1, 2)
  *   HONE_VSIM_SEED=n        seed for the random reset values
+ *   HONE_VSIM_RSP_STALL=n   hold i_rsp_ready low on n permille of the cycles
  */
 #ifndef HONE_VSIM_H
 #define HONE_VSIM_H

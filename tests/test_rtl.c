@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The RTL (rtl/hone_chip.v in Verilator, the "sim" device) against the C
+ * reference model ("ref"), bit for bit: random networks compiled onto the
+ * multi-core "tiny" configuration (Whetstone and LIF, graded inputs, events
+ * in random order and in bursts that fill every queue, random response
+ * backpressure, resets between windows), comparing every output spike and
+ * every potential (TRACE) of every tick, the counters, and memory reads.
+ *
+ *   HONE_RTL_NETS=n   networks in the random comparison (default 200)
+ *   HONE_RTL_SEED=s   first seed (default 1)
+ */
+#include "testutil.h"
+
+#include "../sim/hone_vsim.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+extern const struct hone_backend hone_backend_sim;
+
+/* "sim:ARG" through hone_open once device.c lists the backend; until then
+ * through the backend table directly. */
+static hone_device *open_sim(const char *arg)
+{
+	char uri[64];
+	hone_error err = {0};
+	hone_device *dev = NULL;
+	snprintf(uri, sizeof uri, "sim:%s", arg);
+	if (hone_open(uri, &dev, &err) == 0)
+		return dev;
+	dev = calloc(1, sizeof *dev);
+	assert_non_null(dev);
+	dev->be = &hone_backend_sim;
+	if (dev->be->open(dev, arg, &err)) {
+		fprintf(stderr, "open sim:%s: %s\n", arg, err.msg);
+		dev->be->close(dev);
+		free(dev);
+		return NULL;
+	}
+	return dev;
+}
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtoull(v, NULL, 0) : dflt;
+}
+
+/* ------------------------------------------------------------ caps */
+
+static void test_caps(void **state)
+{
+	(void)state;
+	const char *names[] = {"tiny", "up5k", "sim16"};
+	for (size_t i = 0; i < 3; i++) {
+		if (!strstr(hone_vsim_configs(), names[i]))
+			continue;
+		hone_device *dev = open_sim(names[i]);
+		assert_non_null(dev);
+		hone_caps caps;
+		hone_error err = {0};
+		assert_int_equal(hone_get_caps(dev, &caps, &err), 0);
+		const hone_config *cfg = hone_config_find(names[i]);
+		assert_string_equal(caps.backend, "sim");
+		assert_int_equal(caps.cfg.cores, cfg->cores);
+		assert_int_equal(caps.cfg.lanes, cfg->lanes);
+		assert_int_equal(caps.cfg.weight_bits, cfg->weight_bits);
+		assert_int_equal(caps.cfg.potential_bits, cfg->potential_bits);
+		assert_int_equal(caps.cfg.input_bits, cfg->input_bits);
+		assert_int_equal(caps.cfg.neurons, cfg->neurons);
+		assert_int_equal(caps.cfg.axons, cfg->axons);
+		assert_int_equal(caps.cfg.weight_words, cfg->weight_words);
+		assert_int_equal(caps.protocol_version, 1);
+		assert_int_equal(strlen(caps.build_id), 8);
+		hone_close(dev);
+	}
+}
+
+/* ------------------------------------------------- the comparison */
+
+typedef struct cmp_stats {
+	size_t nets, skipped, ticks, spikes, traced;
+	uint64_t sops, cycles;
+} cmp_stats;
+
+static int compare_results(const hone_tick_result *a, const hone_tick_result *b,
+                           uint64_t seed, uint32_t t)
+{
+	if (a->tick != b->tick || a->n_spikes != b->n_spikes || a->n_trace != b->n_trace) {
+		fprintf(stderr, "seed %llu tick %u: ref tick %llu %zu spikes %zu trace, "
+		        "sim tick %llu %zu spikes %zu trace\n", (unsigned long long)seed, t,
+		        (unsigned long long)a->tick, a->n_spikes, a->n_trace,
+		        (unsigned long long)b->tick, b->n_spikes, b->n_trace);
+		return -1;
+	}
+	for (size_t i = 0; i < a->n_spikes; i++)
+		if (a->spikes[i] != b->spikes[i]) {
+			fprintf(stderr, "seed %llu tick %u: spike %zu is %u (ref) vs %u (sim)\n",
+			        (unsigned long long)seed, t, i, a->spikes[i], b->spikes[i]);
+			return -1;
+		}
+	for (size_t i = 0; i < a->n_trace; i++)
+		if (a->trace_u[i] != b->trace_u[i] || a->trace_s[i] != b->trace_s[i]) {
+			fprintf(stderr, "seed %llu tick %u: slot %zu u %d s %d (ref) vs u %d s %d (sim)\n",
+			        (unsigned long long)seed, t, i, a->trace_u[i], a->trace_s[i],
+			        b->trace_u[i], b->trace_s[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/* Compare every readable word the image wrote, and all potentials. */
+static int compare_memories(hone_device *ref, hone_device *sim, const hone_image *img)
+{
+	hone_error err = {0};
+	for (size_t i = 0; i < img->n_writes; i++) {
+		const hone_write *w = &img->writes[i];
+		if (w->mem == HONE_MEM_CMD)
+			continue;
+		uint64_t a = 0, b = 0;
+		if (hone_read_mem(ref, w->target, w->mem, w->addr, 1, &a, &err) ||
+		    hone_read_mem(sim, w->target, w->mem, w->addr, 1, &b, &err)) {
+			fprintf(stderr, "read: %s\n", err.msg);
+			return -1;
+		}
+		if (a != b) {
+			fprintf(stderr, "read target %u mem %u addr %u: ref 0x%llx sim 0x%llx\n",
+			        w->target, w->mem, w->addr, (unsigned long long)a, (unsigned long long)b);
+			return -1;
+		}
+	}
+	for (uint32_t c = 0; c < img->cfg.cores; c++)
+		for (uint32_t n = 0; n < img->cfg.neurons; n++) {
+			uint64_t a = 0, b = 0;
+			if (hone_read_mem(ref, (uint8_t)c, HONE_MEM_POT, n, 1, &a, &err) ||
+			    hone_read_mem(sim, (uint8_t)c, HONE_MEM_POT, n, 1, &b, &err) || a != b) {
+				fprintf(stderr, "POT core %u slot %u: ref 0x%llx sim 0x%llx %s\n", c, n,
+				        (unsigned long long)a, (unsigned long long)b, err.msg);
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/* One random network: compile, run on both devices, compare. Returns 0,
+ * 1 if the compiler refused the network, -1 on a mismatch. */
+static int compare_one(uint64_t seed, const char *config, cmp_stats *st)
+{
+	tu_rng r = {seed};
+	const hone_config *cfg = hone_config_find(config);
+	tu_net_opts o = {
+		.max_depth = 4, .max_inputs = 48, .max_width = 40,
+		.weight_bits = (int)cfg->weight_bits, .input_bits_max = (int)cfg->input_bits,
+		.potential_bits = cfg->potential_bits, .lif = 0.5, .overflow = 0,
+	};
+	hone_net *net = tu_random_net(&r, &o);
+	assert_non_null(net);
+	hone_image *img = NULL;
+	hone_error err = {0};
+	if (hone_compile(net, cfg, NULL, &img, &err)) {
+		hone_net_free(net);
+		st->skipped++;
+		return 1;
+	}
+	uint32_t ticks = (uint32_t)tu_range(&r, 2, 12);
+	size_t n_ev = 0;
+	double density = (double)tu_range(&r, 5, 90) / 100.0;
+	hone_event *ev = tu_random_events(&r, net, ticks, density, &n_ev);
+	assert_non_null(ev);
+
+	/* Backpressure on the response stream for a third of the networks. */
+	char stall[16];
+	snprintf(stall, sizeof stall, "%d", tu_chance(&r, 0.33) ? (int)tu_range(&r, 100, 700) : 0);
+	setenv("HONE_VSIM_RSP_STALL", stall, 1);
+
+	hone_device *ref = NULL, *sim = open_sim("");
+	assert_int_equal(hone_open("ref:", &ref, &err), 0);
+	assert_non_null(sim);
+	int rc = 0;
+	if (hone_load(ref, img, &err) || hone_load(sim, img, &err)) {
+		fprintf(stderr, "seed %llu: load: %s\n", (unsigned long long)seed, err.msg);
+		rc = -1;
+		goto out;
+	}
+	if (compare_memories(ref, sim, img)) {
+		fprintf(stderr, "seed %llu: memories differ after load\n", (unsigned long long)seed);
+		rc = -1;
+		goto out;
+	}
+	bool trace = tu_chance(&r, 0.85);
+	bool pipelined = tu_chance(&r, 0.5);
+	assert_int_equal(hone_set_trace(ref, trace, &err), 0);
+	assert_int_equal(hone_set_trace(sim, trace, &err), 0);
+	size_t e0 = 0;
+	for (uint32_t t = 0; t < ticks && !rc; t++) {
+		size_t e1 = e0;
+		while (e1 < n_ev && ev[e1].tick == t)
+			e1++;
+		tu_shuffle_events(&r, ev + e0, e1 - e0);
+		if (hone_push_events(ref, ev + e0, e1 - e0, &err) ||
+		    hone_push_events(sim, ev + e0, e1 - e0, &err)) {
+			fprintf(stderr, "seed %llu tick %u: push: %s\n", (unsigned long long)seed, t, err.msg);
+			rc = -1;
+			break;
+		}
+		e0 = e1;
+		if (hone_end_tick(ref, &err) || hone_end_tick(sim, &err)) {
+			fprintf(stderr, "seed %llu tick %u: end_tick: %s\n", (unsigned long long)seed, t, err.msg);
+			rc = -1;
+			break;
+		}
+		/* LIF windows: reset between samples, as hone_run_samples does. */
+		if (net->ticks_per_sample > 1 && tu_chance(&r, 0.2)) {
+			if (hone_reset_state(ref, &err) || hone_reset_state(sim, &err))
+				rc = -1;
+		}
+		while (!rc && (!pipelined || t + 1 == ticks) && hone_pending(ref)) {
+			hone_tick_result a, b;
+			if (hone_next_result(ref, &a, &err) || hone_next_result(sim, &b, &err)) {
+				fprintf(stderr, "seed %llu: next_result: %s\n", (unsigned long long)seed, err.msg);
+				rc = -1;
+				break;
+			}
+			rc = compare_results(&a, &b, seed, (uint32_t)a.tick);
+			st->ticks++;
+			st->spikes += a.n_spikes;
+			st->traced += a.n_trace ? 1 : 0;
+		}
+	}
+	if (!rc) {
+		hone_counters ca, cb;
+		assert_int_equal(hone_read_counters(ref, &ca, &err), 0);
+		assert_int_equal(hone_read_counters(sim, &cb, &err), 0);
+		if (ca.ticks != cb.ticks || ca.events != cb.events || ca.sops != cb.sops) {
+			fprintf(stderr, "seed %llu: counters ticks %llu/%llu events %llu/%llu sops %llu/%llu\n",
+			        (unsigned long long)seed, (unsigned long long)ca.ticks,
+			        (unsigned long long)cb.ticks, (unsigned long long)ca.events,
+			        (unsigned long long)cb.events, (unsigned long long)ca.sops,
+			        (unsigned long long)cb.sops);
+			rc = -1;
+		}
+		st->sops += cb.sops;
+		st->cycles += cb.cycles;
+	}
+	/* After a reset both hold a = b everywhere, whatever was in flight. */
+	if (!rc && (hone_reset_state(ref, &err) || hone_reset_state(sim, &err) ||
+	            compare_memories(ref, sim, img))) {
+		fprintf(stderr, "seed %llu: memories differ after the run\n", (unsigned long long)seed);
+		rc = -1;
+	}
+	st->nets++;
+out:
+	unsetenv("HONE_VSIM_RSP_STALL");
+	hone_close(ref);
+	hone_close(sim);
+	free(ev);
+	hone_image_free(img);
+	hone_net_free(net);
+	return rc;
+}
+
+static void test_random_networks(void **state)
+{
+	(void)state;
+	uint64_t n = env_u64("HONE_RTL_NETS", 200), seed0 = env_u64("HONE_RTL_SEED", 1);
+	cmp_stats st = {0};
+	int failed = 0;
+	for (uint64_t k = 0; k < n && failed < 3; k++)
+		if (compare_one(seed0 + k, "tiny", &st) < 0)
+			failed++;
+	printf("rtl vs ref: %zu networks (%zu refused by the compiler), %zu ticks, %zu spikes, "
+	       "%zu traced ticks, %llu sops in %llu cycles, %d mismatching\n",
+	       st.nets, st.skipped, st.ticks, st.spikes, st.traced, (unsigned long long)st.sops,
+	       (unsigned long long)st.cycles, failed);
+	assert_int_equal(failed, 0);
+	assert_true(st.nets >= n / 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_random_networks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
