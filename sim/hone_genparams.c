@@ -4,7 +4,7 @@
  * tool, from host/src/config.c (the one place configurations live).
  *
  *   hone_genparams CONFIG verilator [BUILD_ID]   -GCORES=4 -GLANES=4 ...
- *   hone_genparams CONFIG iverilog  [BUILD_ID]   -Phone_chip.CORES=4 ...
+ *   hone_genparams CONFIG iverilog  [BUILD_ID]   -Phone_tb.CORES=4 ...
  *   hone_genparams CONFIG yosys     [BUILD_ID]   chparam -set CORES 4 ... hone_chip
  *   hone_genparams --list                        up5k hx8k sim16 tiny
  *
@@ -54,8 +54,8 @@ int main(int argc, char **argv)
 		printf("-GBUILD_ID=%lu\n", build);
 	} else if (!strcmp(tool, "iverilog")) {
 		for (size_t i = 0; i < n; i++)
-			printf("-Phone_chip.%s=%lu ", p[i].name, p[i].v);
-		printf("-Phone_chip.BUILD_ID=%lu\n", build);
+			printf("-Phone_tb.%s=%lu ", p[i].name, p[i].v);
+		printf("-Phone_tb.BUILD_ID=%lu\n", build);
 	} else if (yosys) {
 		printf("chparam");
 		for (size_t i = 0; i < n; i++)

@@ -8,7 +8,7 @@
 # tree hash of rtl/ (first 8 hex digits): it changes when the RTL does, so
 # an unrelated commit does not rebuild the models.
 
-SIM_CONFIGS ?= tiny up5k sim16 hx8k
+SIM_CONFIGS ?= tiny up5k sim16
 SIM_BUILD = $(BUILD)/sim
 VERILATOR ?= verilator
 SIM_CXX ?= g++
@@ -76,3 +76,21 @@ $(SIM_BUILD)/hone_vsim_models.h: FORCE_SIM
 $(SIM_BUILD)/hone_vsim.o: sim/hone_vsim.cpp sim/hone_vsim.h sim/hone_vsim_port.h \
 		$(SIM_BUILD)/hone_vsim_models.h
 	$(SIM_CXX) $(SIM_CXXFLAGS) -I$(SIM_BUILD) -c sim/hone_vsim.cpp -o $@
+
+# Icarus: the file-driven test bench sim/hone_tb.v, one vvp per configuration.
+ICARUS_CONFIGS ?= tiny up5k
+IVERILOG ?= iverilog
+ICARUS_VVP = $(ICARUS_CONFIGS:%=$(SIM_BUILD)/icarus/%.vvp)
+EXTRA_TEST_DEPS += $(SIM_BUILD)/icarus/tiny.vvp
+
+$(SIM_BUILD)/%/iparams: $(SIM_BUILD)/hone_genparams $(SIM_BUILD)/build_id
+	@mkdir -p $(dir $@)
+	@$(SIM_BUILD)/hone_genparams $* iverilog $$(printf '%x' $$(cat $(SIM_BUILD)/build_id)) > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(SIM_BUILD)/icarus/%.vvp: sim/hone_tb.v $(RTL_SRC) $(SIM_BUILD)/%/iparams
+	@mkdir -p $(dir $@)
+	$(IVERILOG) -g2005 -Wall -Wno-timescale -Wno-sensitivity-entire-array -o $@ $$(cat $(SIM_BUILD)/$*/iparams) sim/hone_tb.v $(RTL_SRC)
+
+.PRECIOUS: $(SIM_BUILD)/%/iparams
+icarus-models: $(ICARUS_VVP)

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
+# rtl/: lint and synthesis checks of the chip. The simulation builds live
+# in sim/module.mk; the board flow (nextpnr, icepack) in constraints/.
+#
+#   make rtl-lint          verilator --lint-only -Wall, every configuration
+#   make rtl-synth-up5k    yosys synth_ice40 of hone_chip for up5k (SPRAM)
+#   make rtl-synth-CONFIG  the same for another configuration
+
+RTL_LINT_CONFIGS ?= tiny up5k sim16 hx8k
+
+.PHONY: rtl-lint
+lint: rtl-lint
+
+rtl-lint: $(BUILD)/sim/hone_genparams
+	@for c in $(RTL_LINT_CONFIGS); do \
+		echo "verilator --lint-only -Wall ($$c)"; \
+		$(VERILATOR) --lint-only -Wall --top-module hone_chip rtl/hone.vlt $(RTL_SRC) \
+			$$($(BUILD)/sim/hone_genparams $$c verilator) || exit 1; \
+	done
+
+rtl-synth-%: $(BUILD)/sim/hone_genparams $(RTL_SRC)
+	@mkdir -p $(BUILD)/synth
+	yosys -q -l $(BUILD)/synth/$*.log -p "read_verilog -DSYNTHESIS $(RTL_SRC); \
+		$$($(BUILD)/sim/hone_genparams $* yosys); synth_ice40 -top hone_chip \
+		-json $(BUILD)/synth/$*.json; tee -o $(BUILD)/synth/$*.stat stat"
+	@grep -E "SB_LUT4|SB_DFF|SB_RAM40|SB_SPRAM|SB_MAC16|SB_CARRY" $(BUILD)/synth/$*.stat
