@@ -19,25 +19,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-extern const struct hone_backend hone_backend_sim;
-
-/* "sim:ARG" through hone_open once device.c lists the backend; until then
- * through the backend table directly. */
 static hone_device *open_sim(const char *arg)
 {
 	char uri[64];
 	hone_error err = {0};
 	hone_device *dev = NULL;
 	snprintf(uri, sizeof uri, "sim:%s", arg);
-	if (hone_open(uri, &dev, &err) == 0)
-		return dev;
-	dev = calloc(1, sizeof *dev);
-	assert_non_null(dev);
-	dev->be = &hone_backend_sim;
-	if (dev->be->open(dev, arg, &err)) {
-		fprintf(stderr, "open sim:%s: %s\n", arg, err.msg);
-		dev->be->close(dev);
-		free(dev);
+	if (hone_open(uri, &dev, &err)) {
+		fprintf(stderr, "open %s: %s\n", uri, err.msg);
 		return NULL;
 	}
 	return dev;
@@ -77,6 +66,23 @@ static void test_caps(void **state)
 		assert_int_equal(strlen(caps.build_id), 8);
 		hone_close(dev);
 	}
+}
+
+static void test_open_uris(void **state)
+{
+	(void)state;
+	hone_device *dev = NULL;
+	hone_error err = {0};
+	assert_int_equal(hone_open("sim:verilator:tiny", &dev, &err), 0);
+	hone_close(dev);
+	assert_int_equal(hone_open("sim:", &dev, &err), 0);
+	hone_caps caps;
+	assert_int_equal(hone_get_caps(dev, &caps, &err), 0); /* no config yet */
+	assert_int_equal(caps.cfg.cores, 0);
+	hone_close(dev);
+	assert_int_equal(hone_open("sim:nosuch", &dev, &err), HONE_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "nosuch"));
+	assert_int_equal(hone_open("sim:icarus", &dev, &err), HONE_ERR_UNSUPPORTED);
 }
 
 /* ------------------------------------------------- the comparison */
@@ -283,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_open_uris),
 		cmocka_unit_test(test_random_networks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
  * hone_backend_ref in hone_internal.h. */
 static const struct hone_backend *const backends[] = {
 	&hone_backend_ref,
+	&hone_backend_sim,
 	NULL,
 };
 
