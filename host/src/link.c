@@ -546,7 +546,10 @@ void hone_link_push_rx(hone_link *l, uint64_t now, const uint8_t *p, size_t n)
 		const uint8_t *raw = l->raw;
 		uint8_t type = raw[0] & 0x0F, flags = raw[0] & 0xF0;
 		if (type == HONE_LINK_FT_RESET_ACK && len >= 4) {
-			if (l->resetting && raw[1] == l->nonce) {
+			if (l->up && raw[1] != l->nonce) {
+				/* the chip's link restarted under us: commands lost */
+				l->error = HONE_ERR_PROTOCOL;
+			} else if (l->resetting && raw[1] == l->nonce) {
 				l->resetting = false;
 				l->up = true;
 				l->credit = l->fifo = (uint32_t)get_le(raw + 2, 2);
@@ -904,7 +907,7 @@ struct hone_linkdev {
 	size_t open_len;
 	bool is_open;
 	size_t budget_used;    /* encoded bytes of unacked frames */
-	bool reset_ack_pending;
+	bool reset_ack_pending, nonce_valid;
 	uint8_t nonce;
 	uint64_t rto_deadline;
 	hone_linkdev_stats st;
@@ -1012,6 +1015,7 @@ static void dev_reset(hone_linkdev *d, uint8_t nonce)
 	d->budget_used = 0;
 	d->reset_ack_pending = true;
 	d->nonce = nonce;
+	d->nonce_valid = true;
 	d->last_credit = d->p.rx_fifo;
 }
 
@@ -1031,7 +1035,10 @@ void hone_linkdev_push_rx(hone_linkdev *d, uint64_t now, const uint8_t *p, size_
 		uint8_t type = raw[0] & 0x0F, flags = raw[0] & 0xF0;
 		d->st.frames_in++;
 		if (type == HONE_LINK_FT_RESET && len >= 2) {
-			dev_reset(d, raw[1]);
+			if (d->nonce_valid && raw[1] == d->nonce)
+				d->reset_ack_pending = true; /* a duplicate: answer only */
+			else
+				dev_reset(d, raw[1]);
 		} else if (type == HONE_LINK_FT_ACK && len >= 2) {
 			dev_host_ack(d, now, flags, raw[1]);
 		} else if (type == HONE_LINK_FT_DATA && len >= 3) {
