@@ -94,3 +94,11 @@ $(SIM_BUILD)/icarus/%.vvp: sim/hone_tb.v $(RTL_SRC) $(SIM_BUILD)/%/iparams
 
 .PRECIOUS: $(SIM_BUILD)/%/iparams
 icarus-models: $(ICARUS_VVP)
+
+# Throughput figures of the RTL (tests/long/rtl_perf.sh, docs/rtl.md).
+$(SIM_BUILD)/hone_rtl_bench: sim/hone_rtl_bench.c sim/hone_vsim.h $(BUILD)/libhone.a
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -Isim $< -o $@ $(BUILD)/libhone.a $(EXTRA_LDLIBS) $(LDLIBS_ALL)
+
+.PHONY: rtl-bench
+rtl-bench: $(SIM_BUILD)/hone_rtl_bench $(SIM_BUILD)/icarus/up5k.vvp
+	$(SIM_BUILD)/hone_rtl_bench --icarus $(SIM_BUILD)/icarus
