@@ -69,9 +69,10 @@ struct hone_vsim {
 		in.rsp_ready = !stall_now();
 		model->cycle(in, out);
 		cycles++;
-		if (out.rsp_valid && in.rsp_ready)
+		// Outputs before the first reset edge are random (X) values.
+		if (in.rst_n && out.rsp_valid && in.rsp_ready)
 			rsp.push_back(Rsp{out.kind, out.data});
-		return in.cmd_valid && out.cmd_ready;
+		return in.rst_n && in.cmd_valid && out.cmd_ready;
 	}
 };
 
