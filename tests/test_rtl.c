@@ -182,7 +182,7 @@ static int compare_one(uint64_t seed, const char *config, cmp_stats *st)
 	snprintf(stall, sizeof stall, "%d", tu_chance(&r, 0.33) ? (int)tu_range(&r, 100, 700) : 0);
 	setenv("HONE_VSIM_RSP_STALL", stall, 1);
 
-	hone_device *ref = NULL, *sim = open_sim("");
+	hone_device *ref = NULL, *sim = open_sim(strcmp(config, "tiny") ? config : "");
 	assert_int_equal(hone_open("ref:", &ref, &err), 0);
 	assert_non_null(sim);
 	int rc = 0;
@@ -285,6 +285,27 @@ static void test_random_networks(void **state)
 	assert_true(st.nets >= n / 2);
 }
 
+/* The single-core up5k (16 lanes, SPRAM-sized weight memory) and the
+ * 16-core sim16 fabric. */
+static void test_random_other_configs(void **state)
+{
+	(void)state;
+	const char *names[] = {"up5k", "sim16"};
+	uint64_t n = env_u64("HONE_RTL_NETS_OTHER", 12);
+	for (size_t c = 0; c < 2; c++) {
+		if (!strstr(hone_vsim_configs(), names[c]))
+			continue;
+		cmp_stats st = {0};
+		int failed = 0;
+		for (uint64_t k = 0; k < n && failed < 2; k++)
+			if (compare_one(700000 + c * 10000 + k, names[c], &st) < 0)
+				failed++;
+		printf("%s: %zu networks, %zu ticks, %zu spikes, %d mismatching\n", names[c], st.nets,
+		       st.ticks, st.spikes, failed);
+		assert_int_equal(failed, 0);
+	}
+}
+
 /* The same under Verilator's random initial values: every flop and memory
  * word starts random, so anything that depends on a value reset does not
  * set shows up as a mismatch (the chip clears its memories itself). */
@@ -315,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_open_uris),
 		cmocka_unit_test(test_random_networks),
 		cmocka_unit_test(test_random_initial_values),
+		cmocka_unit_test(test_random_other_configs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
