@@ -620,14 +620,23 @@ static void test_device_ref(void **state)
 static void test_open_uris(void **state)
 {
 	(void)state;
-	hone_device *dev = (hone_device *)&dev; /* must be cleared on failure */
+	hone_device *dev = NULL;
 	hone_error e = {0};
-	assert_int_equal(hone_open("sim:", &dev, &e), HONE_ERR_UNSUPPORTED);
-	assert_null(dev);
-	assert_non_null(strstr(e.msg, "simulation"));
-	assert_int_equal(hone_open("sim:icarus", &dev, &e), HONE_ERR_UNSUPPORTED);
-	assert_int_equal(hone_open("usb:", &dev, &e), HONE_ERR_UNSUPPORTED);
-	assert_non_null(strstr(e.msg, "USB"));
+	/* sim: and usb: open where their backends are built (and a board is
+	 * present); otherwise the answer is an error with a reason and no
+	 * device, never a crash. */
+	const char *others[] = {"sim:", "usb:"};
+	for (size_t i = 0; i < 2; i++) {
+		memset(&e, 0, sizeof e);
+		dev = (hone_device *)&e; /* must be cleared on failure */
+		int rc = hone_open(others[i], &dev, &e);
+		if (rc == 0) {
+			hone_close(dev);
+			continue;
+		}
+		assert_null(dev);
+		assert_true(e.msg[0] != 0);
+	}
 	assert_int_equal(hone_open("floppy:", &dev, &e), HONE_ERR_INVALID);
 	assert_non_null(strstr(e.msg, "unknown scheme"));
 	assert_int_equal(hone_open("ref:nope", &dev, &e), HONE_ERR_INVALID);

@@ -117,6 +117,13 @@ static inline hone_net *tu_random_net(tu_rng *r, const tu_net_opts *o)
 			ly->leak_shift = (uint8_t)(tu_chance(r, 0.7) ? tu_range(r, 0, 4) : tu_range(r, 0, 15));
 			ly->reset = (uint8_t)tu_range(r, 0, 1);
 		}
+		/* An integrator: little or no leak, thresholds high and biases
+		 * strong enough to drive v into the clamp within a few ticks,
+		 * yet inside the overflow bound (|b| + |S| <= 2^(P-2)). */
+		bool integrator = ly->carry == HONE_CARRY_LIF && tu_chance(r, 0.3);
+		if (integrator)
+			ly->leak_shift = (uint8_t)(tu_chance(r, 0.7) ? 0 : tu_range(r, 4, 15));
+		const int64_t vmax = (1ll << (o->potential_bits - 2)) - 1;
 		for (int32_t i = 0; i < ly->n_out; i++) {
 			int64_t sp, sn;
 			tu_row_sums(net, l, i, &sp, &sn);
@@ -125,6 +132,12 @@ static inline hone_net *tu_random_net(tu_rng *r, const tu_net_opts *o)
 			if (tu_chance(r, 0.05))
 				th = tu_range(r, -4, 0); /* fires on its bias alone */
 			int64_t b = tu_chance(r, 0.4) ? 0 : tu_range(r, -th / 2 - 1, th / 2 + 1);
+			if (integrator) {
+				int64_t room = vmax + 1 - (sp > -sn ? sp : -sn);
+				int64_t drive = room > 8 ? tu_range(r, room / 8, room / 2) : 0;
+				b = tu_chance(r, 0.5) ? drive : -drive;
+				th = tu_range(r, vmax / 2, 2 * vmax);
+			}
 			ly->threshold[i] = (int32_t)th;
 			ly->bias[i] = (int32_t)b;
 		}

@@ -27,7 +27,6 @@ static const struct hone_backend *const backends[] = {
 static const struct {
 	const char *scheme, *why;
 } absent[] = {
-	{"sim", "the RTL simulation backend (Verilator/Icarus harness, sim/) is not built into this libhone"},
 	{"usb", "the USB backend (libusb, FT2232H link, host/src/usb*.c) is not built into this libhone"},
 };
 
