@@ -1339,6 +1339,9 @@ size_t hone_linkdev_pull_tx(hone_linkdev *d, uint64_t now, uint8_t *buf, size_t 
 {
 	size_t out = 0;
 	if (d->reset_ack_pending) {
+		if (cap < 32)
+			return 0;
+		buf[out++] = 0; /* ends a frame cut short by the reset */
 		if (!dev_emit_small(d, HONE_LINK_FT_RESET_ACK, d->nonce, buf, cap, &out))
 			return out;
 		d->reset_ack_pending = false;

@@ -43,6 +43,14 @@ module link_stub #(
 
 	wire [7:0] idx = i_cmd_addr[7:0] ^ {i_cmd_mem, 5'd0} ^ i_cmd_target;
 	integer k;
+	initial begin
+		for (k = 0; k < 256; k = k + 1)
+			mem_q[k] = 64'd0;
+		for (k = 0; k < 4; k = k + 1) begin
+			kind_q[k] = 3'd0;
+			data_q[k] = 64'd0;
+		end
+	end
 
 	always @(posedge i_clk or negedge i_rst_n) begin
 		if (!i_rst_n) begin
@@ -55,12 +63,6 @@ module link_stub #(
 			lfsr_q <= STALL_SEED;
 			n_q <= 3'd0;
 			i_q <= 3'd0;
-			for (k = 0; k < 256; k = k + 1)
-				mem_q[k] <= 64'd0;
-			for (k = 0; k < 4; k = k + 1) begin
-				kind_q[k] <= 3'd0;
-				data_q[k] <= 64'd0;
-			end
 		end else begin
 			lfsr_q <= {lfsr_q[14:0], lfsr_q[15] ^ lfsr_q[13] ^ lfsr_q[12] ^ lfsr_q[10]};
 			if (!idle && i_rsp_ready)
