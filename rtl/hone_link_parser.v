@@ -99,7 +99,17 @@ module hone_link_parser #(
 		endcase
 	end
 
-	wire [63:0] elem_now = elem_q | ({56'd0, b} << {elemi_q[2:0], 3'b000});
+	// the element with this cycle's byte in place (a byte-lane select, not
+	// a shifter: one LUT a bit)
+	reg [63:0] elem_now;
+	reg [47:0] args_now;
+	integer j;
+	always @(*) begin
+		for (j = 0; j < 8; j = j + 1)
+			elem_now[j*8 +: 8] = (elemi_q[2:0] == j[2:0]) ? b : elem_q[j*8 +: 8];
+		for (j = 0; j < 6; j = j + 1)
+			args_now[j*8 +: 8] = (argi_q == j[2:0]) ? b : args_q[j*8 +: 8];
+	end
 	wire [7:0]  g_now = dbyte_q & gmask;
 
 	always @(*) begin
@@ -146,7 +156,7 @@ module hone_link_parser #(
 			end
 		S_ARGS:
 			if (byte_v) begin
-				args_d = args_q | ({40'd0, b} << {argi_q, 3'b000});
+				args_d = args_now;
 				argi_d = argi_q + 3'd1;
 				if (argi_q + 3'd1 == nargs_q)
 					st_d = S_START;
