@@ -12,19 +12,40 @@ command -v verilator >/dev/null || { echo "verilator not found: skipped"; exit 7
 mkdir -p "$OUT"
 RTL="rtl/hone_crc16.v rtl/hone_uart_rx.v rtl/hone_uart_tx.v rtl/hone_ram_1r1w.v
      rtl/hone_link_rx.v rtl/hone_link_parser.v rtl/hone_link_tx.v rtl/hone_link.v"
-SRC="sim/link/link_tb.v sim/link/link_stub.v $RTL sim/link/link_tb.cpp host/src/link.c
-     host/src/link.h sim/link/link_stub_model.h"
-stamp=$OUT/stamp
-if [ ! -x "$OUT/Vlink_tb" ] || [ -n "$(find $SRC -newer "$stamp" 2>/dev/null)" ]; then
+CHIP_RTL=$(ls rtl/hone_*.v | grep -v -e hone_link -e hone_uart -e hone_crc16)
+SRC="sim/link/*.v $RTL $CHIP_RTL sim/link/link_tb.cpp host/src/link.c host/src/link.h
+     host/src/hone_internal.h host/include/hone.h sim/link/link_stub_model.h"
+
+# build TOP MDIR EXTRA...: one Verilator model and the harness around it
+build() {
+	local top=$1 dir=$2; shift 2
+	mkdir -p "$dir"
+	if [ -x "$dir/V$top" ] && [ -z "$(find $SRC -newer "$dir/stamp" 2>/dev/null)" ]; then
+		return 0
+	fi
 	cc -std=c11 -O2 -Wall -Wextra -Werror -Ihost/include -Ihost/src \
-		-c host/src/link.c -o "$OUT/link.o"
-	verilator --cc --exe --build -j 2 -O2 -Wall -Wno-fatal --top-module link_tb \
-		-GRX_FA=9 \
-		-Mdir "$OUT" -o Vlink_tb \
+		-c host/src/link.c -o "$dir/link.o"
+	verilator --cc --exe --build -j 2 -O2 -Wno-fatal --top-module "$top" \
+		-Mdir "$dir" -o "V$top" "$@" \
 		-CFLAGS "-O1 -I$PWD/host/include -I$PWD/host/src -I$PWD/sim/link" \
-		-LDFLAGS "$PWD/$OUT/link.o" \
-		sim/link/link_tb.v sim/link/link_stub.v $RTL $PWD/sim/link/link_tb.cpp \
-		>"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
-	touch "$stamp"
-fi
-exec "$OUT/Vlink_tb" "$@"
+		-LDFLAGS "$PWD/$dir/link.o" \
+		$PWD/sim/link/link_tb.cpp >"$dir/build.log" 2>&1 ||
+		{ tail -30 "$dir/build.log"; exit 1; }
+	touch "$dir/stamp"
+}
+
+build link_tb "$OUT/stub" -Wall -GRX_FA=9 sim/link/link_tb.v sim/link/link_stub.v $RTL
+build link_chip_tb "$OUT/chip" -CFLAGS -DLINK_CHIP rtl/hone.vlt \
+	sim/link/link_chip_tb.v $RTL $CHIP_RTL
+
+p=0; f=0
+for bin in "$OUT/stub/Vlink_tb" "$OUT/chip/Vlink_chip_tb"; do
+	out=$("$bin" "$@") || true
+	echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
+	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+	if [ -z "$line" ]; then f=$((f + 1)); continue; fi
+	p=$((p + $(echo "$line" | cut -d' ' -f1)))
+	f=$((f + $(echo "$line" | cut -d' ' -f3)))
+done
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
