@@ -34,7 +34,9 @@ typedef Vlink_tb Vtop;
 #include "link.h"
 #include "link_stub_model.h"
 
-static const int CPB = 4;                 // clocks per bit (link_tb default)
+#ifndef CPB
+#define CPB 4                             // clocks per bit (link_tb default)
+#endif
 static const uint64_t CYC_PER_US = 12;    // a 12 MHz clock: 3 Mbaud
 
 static uint64_t rng = 1;
