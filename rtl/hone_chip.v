@@ -85,11 +85,14 @@ module hone_chip #(
 	reg  [11:0] in_abase_q, in_abase_d;     // CHIPREG input_axon_base
 	reg  [15:0] in_n_q, in_n_d;             // CHIPREG n_inputs
 
-	reg  [63:0] cnt_cycles_q, cnt_cycles_d;
-	reg  [63:0] cnt_events_q, cnt_events_d;
-	reg  [63:0] cnt_sops_q, cnt_sops_d;
-	reg  [63:0] cnt_ticks_q, cnt_ticks_d;
-	reg  [63:0] snap_cycles_q, snap_cycles_d;
+	// Counters are 48 bits, zero-extended to the 64 of the COUNTER word:
+	// 2^48 cycles are 108 days at 30 MHz, and 48 bits save LCs on the UP5K.
+	localparam CW = 48;
+	reg  [CW-1:0] cnt_cycles_q, cnt_cycles_d;
+	reg  [CW-1:0] cnt_events_q, cnt_events_d;
+	reg  [CW-1:0] cnt_sops_q, cnt_sops_d;
+	reg  [CW-1:0] cnt_ticks_q, cnt_ticks_d;
+	reg  [CW-1:0] snap_cycles_q, snap_cycles_d;
 
 	// ------------------------------------------------------------ cores
 	wire [CORES-1:0]       core_busy, core_fire_busy, core_cnt_event;
@@ -321,10 +324,10 @@ module hone_chip #(
 		OP_COUNTERS: begin
 			dec_rsp_kind = RSP_COUNTER;
 			case (dec_idx_q)
-			2'd0: dec_rsp_data = snap_cycles_q;
-			2'd1: dec_rsp_data = cnt_events_q;
-			2'd2: dec_rsp_data = cnt_sops_q;
-			default: dec_rsp_data = cnt_ticks_q;
+			2'd0: dec_rsp_data = {{(64-CW){1'b0}}, snap_cycles_q};
+			2'd1: dec_rsp_data = {{(64-CW){1'b0}}, cnt_events_q};
+			2'd2: dec_rsp_data = {{(64-CW){1'b0}}, cnt_sops_q};
+			default: dec_rsp_data = {{(64-CW){1'b0}}, cnt_ticks_q};
 			endcase
 		end
 		OP_CAPS: begin
@@ -449,7 +452,7 @@ module hone_chip #(
 				OP_COUNTERS: if (dec_idx_q == 2'd3) dec_state_d = D_IDLE;
 				OP_CAPS:     if (dec_idx_q == 2'd1) dec_state_d = D_IDLE;
 				OP_TICK: begin
-					cnt_ticks_d = cnt_ticks_q + 64'd1;
+					cnt_ticks_d = cnt_ticks_q + 1'b1;
 					dec_state_d = D_IDLE;
 				end
 				default: dec_state_d = D_IDLE;
@@ -464,15 +467,15 @@ module hone_chip #(
 		// per core and committed when tick t+1 fires; a reset_state of the
 		// core drops it, as it drops the events queued for it
 		// (docs/rtl.md "counters"). COUNTERS thus reports whole ticks only.
-		cnt_cycles_d = cnt_cycles_q + 64'd1;
+		cnt_cycles_d = cnt_cycles_q + 1'b1;
 		cnt_events_d = cnt_events_q;
 		cnt_sops_d = cnt_sops_q;
 		for (c = 0; c < CORES; c = c + 1) begin
 			acc_events_d[c*32 +: 32] = acc_events_q[c*32 +: 32] + {31'd0, core_cnt_event[c]};
 			acc_sops_d[c*40 +: 40] = acc_sops_q[c*40 +: 40] + {28'd0, core_cnt_sops[c*12 +: 12]};
 			if (fire) begin
-				cnt_events_d = cnt_events_d + {32'd0, acc_events_q[c*32 +: 32]};
-				cnt_sops_d = cnt_sops_d + {24'd0, acc_sops_q[c*40 +: 40]};
+				cnt_events_d = cnt_events_d + {{(CW-32){1'b0}}, acc_events_q[c*32 +: 32]};
+				cnt_sops_d = cnt_sops_d + {{(CW-40){1'b0}}, acc_sops_q[c*40 +: 40]};
 				acc_events_d[c*32 +: 32] = 32'd0;
 				acc_sops_d[c*40 +: 40] = 40'd0;
 			end
@@ -501,11 +504,11 @@ module hone_chip #(
 			in_mask_q     <= 16'd0;
 			in_abase_q    <= 12'd0;
 			in_n_q        <= 16'd0;
-			cnt_cycles_q  <= 64'd0;
-			cnt_events_q  <= 64'd0;
-			cnt_sops_q    <= 64'd0;
-			cnt_ticks_q   <= 64'd0;
-			snap_cycles_q <= 64'd0;
+			cnt_cycles_q  <= {CW{1'b0}};
+			cnt_events_q  <= {CW{1'b0}};
+			cnt_sops_q    <= {CW{1'b0}};
+			cnt_ticks_q   <= {CW{1'b0}};
+			snap_cycles_q <= {CW{1'b0}};
 			acc_events_q  <= {(CORES*32){1'b0}};
 			acc_sops_q    <= {(CORES*40){1'b0}};
 		end else begin

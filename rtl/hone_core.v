@@ -193,6 +193,8 @@ module hone_core #(
 	reg  [LANES-1:0]       pb_we;
 	reg  [PA-1:0]          pb_waddr, pb_raddr;
 	reg  [LANES*PBITS-1:0] pb_wdata;
+	reg  [PBITS-1:0]       pb_single;
+	reg                    pb_use_single;
 	wire [LANES*PBITS-1:0] pb_rdata;
 
 	genvar gl;
@@ -259,33 +261,37 @@ module hone_core #(
 	wire lk_take = lk_valid_q && (!st_active_q || st_last);
 	assign evq_pop = evq_valid && integ_allow && (!lk_valid_q || lk_take);
 
-	reg  [AXSEGS-1:0] lk_hit;
+	// One AND-OR mux over the segment words serves the lookup (the lowest
+	// segment that holds the axon) and configuration reads (by address).
+	reg  [AXSEGS-1:0] lk_hit, ax_sel;
 	reg               lk_found;
-	reg  [11:0]       lk_sel_off, lk_sel_nf, lk_sel_rn;
-	reg  [15:0]       lk_sel_wbase;
+	reg  [63:0]       ax_word;
+	wire              rd_axseg = rd_valid_q && rd_mem_q == MEM_AXSEG;
 	integer s;
 	reg  [11:0] ax_first, ax_count;
 	always @(*) begin
 		lk_found = 1'b0;
-		lk_sel_off = 12'd0;
-		lk_sel_nf = 12'd0;
-		lk_sel_rn = 12'd0;
-		lk_sel_wbase = 16'd0;
+		ax_sel = {AXSEGS{1'b0}};
 		for (s = 0; s < AXSEGS; s = s + 1) begin
 			ax_first = axseg_q[s*64 + 0 +: 12];
 			ax_count = axseg_q[s*64 + 12 +: 12];
 			lk_hit[s] = (ax_count != 12'd0) && (evq_axon >= ax_first) &&
 			            (evq_axon - ax_first < ax_count);
-			// The lowest matching segment wins.
-			if (lk_hit[s] && !lk_found) begin
-				lk_found = 1'b1;
-				lk_sel_off = evq_axon - ax_first;
-				lk_sel_wbase = axseg_q[s*64 + 24 +: 16];
-				lk_sel_nf = axseg_q[s*64 + 40 +: 12];
-				lk_sel_rn = axseg_q[s*64 + 52 +: 12];
-			end
+			if (rd_axseg)
+				ax_sel[s] = ({16'd0, rd_addr_q} == s);
+			else if (lk_hit[s] && !lk_found)
+				ax_sel[s] = 1'b1;
+			lk_found = lk_found || lk_hit[s];
 		end
+		ax_word = 64'd0;
+		for (s = 0; s < AXSEGS; s = s + 1)
+			if (ax_sel[s])
+				ax_word = ax_word | axseg_q[s*64 +: 64];
 	end
+	wire [11:0] lk_sel_off = evq_axon - ax_word[11:0];
+	wire [15:0] lk_sel_wbase = ax_word[39:24];
+	wire [11:0] lk_sel_nf = ax_word[51:40];
+	wire [11:0] lk_sel_rn = ax_word[63:52];
 
 	always @(*) begin
 		lk_valid_d = lk_take ? 1'b0 : lk_valid_q;
@@ -465,6 +471,7 @@ module hone_core #(
 	wire          spk_valid, spk_ready, spk_empty, spk_push_ready;
 	wire [NB-1:0] spk_slot;
 	wire          rt_busy;
+	wire [63:0]   rt_word;
 
 	hone_fifo_ram #(
 		.WIDTH (NB),
@@ -492,6 +499,9 @@ module hone_core #(
 		.o_spk_ready (spk_ready),
 		.i_spk_slot  (spk_slot),
 		.i_rtseg     (rtseg_q),
+		.i_rd_en     (rd_valid_q && rd_mem_q == MEM_RTSEG),
+		.i_rd_idx    (rd_addr_q),
+		.o_rt_word   (rt_word),
 		.o_pkt_valid (o_pkt_valid),
 		.i_pkt_ready (i_pkt_ready),
 		.o_pkt_mask  (o_pkt_mask),
@@ -554,25 +564,28 @@ module hone_core #(
 		end
 		np_raddr = i_cfg_re ? cfg_slot : sw_n_q[NB-1:0];
 
-		// potential banks
+		// potential banks: all lanes from the RMW pipeline, or one value
+		// (clear, configuration, sweep) for the lanes enabled
+		pb_single = f2_reset_q ? (f2_en_q ? f2_b_q : {PBITS{1'b0}}) : f2_a;
+		pb_use_single = 1'b1;
 		pb_we = {LANES{1'b0}};
 		pb_waddr = s2_paddr_q;
-		pb_wdata = s2_new;
 		if (clr_active_q) begin
 			pb_we = ({{(32-CB){1'b0}}, clr_n_q} < (NEURONS / LANES)) ? {LANES{1'b1}} : {LANES{1'b0}};
 			pb_waddr = clr_n_q[PA-1:0];
-			pb_wdata = {(LANES*PBITS){1'b0}};
+			pb_single = {PBITS{1'b0}};
 		end else if (cfg_w_pot || cfg_w_nparam) begin
 			pb_we[cfg_slot[LB-1:0]] = cfg_w_pot;
 			pb_waddr = cfg_slot[NB-1:LB];
-			pb_wdata = {LANES{i_cfg_wdata[PBITS-1:0]}};
+			pb_single = i_cfg_wdata[PBITS-1:0];
 		end else if (f2_valid_q) begin
 			pb_we[f2_n_q[LB-1:0]] = f2_reset_q || f2_en_q;
 			pb_waddr = f2_n_q[NB-1:LB];
-			pb_wdata = {LANES{f2_reset_q ? (f2_en_q ? f2_b_q : {PBITS{1'b0}}) : f2_a}};
-		end else if (s2_valid_q) begin
-			pb_we = s2_we;
+		end else begin
+			pb_use_single = 1'b0;
+			pb_we = s2_valid_q ? s2_we : {LANES{1'b0}};
 		end
+		pb_wdata = pb_use_single ? {LANES{pb_single}} : s2_new;
 		// enable bits follow NPARAM writes; cleared with everything else
 		en_wmask = {LANES{1'b0}};
 		en_wdata = {LANES{i_cfg_wdata[50]}};
@@ -638,16 +651,12 @@ module hone_core #(
 					if ({16'd0, rd_addr_q} == p + 1)
 						rd_data_d = {58'd0, profile_q[p*6 +: 6]};
 			end
-			MEM_AXSEG: begin
-				for (p = 0; p < AXSEGS; p = p + 1)
-					if ({16'd0, rd_addr_q} == p)
-						rd_data_d = axseg_q[p*64 +: 64];
-			end
-			MEM_RTSEG: begin
-				for (p = 0; p < RTSEGS; p = p + 1)
-					if ({16'd0, rd_addr_q} == p)
-						rd_data_d = rtseg_q[p*64 +: 64];
-			end
+			MEM_AXSEG:
+				if ({16'd0, rd_addr_q} < AXSEGS)
+					rd_data_d = ax_word;
+			MEM_RTSEG:
+				if ({16'd0, rd_addr_q} < RTSEGS)
+					rd_data_d = rt_word;
 			MEM_WEIGHT:
 				if ({16'd0, rd_addr_q} < WWORDS)
 					rd_data_d = {{(64-WW){1'b0}}, wm_rdata};

@@ -18,6 +18,9 @@ module hone_ram_bitmask #(
 	input  wire [ABITS-1:0] i_raddr,
 	output wire [WIDTH-1:0] o_rdata
 );
+	// Callers never depend on read-during-write data (the core forwards), so
+	// yosys need not add bypass logic around the EBR.
+	(* no_rw_check *)
 	reg [WIDTH-1:0] mem [0:(1<<ABITS)-1];
 	reg [WIDTH-1:0] rdata_q;
 

@@ -27,6 +27,10 @@ module hone_router #(
 	input  wire [NB-1:0]        i_spk_slot,
 	// route-segment table, RTSEGS packed words of docs/chip-image.md
 	input  wire [RTSEGS*64-1:0] i_rtseg,
+	// configuration read of segment i_rd_idx through the same mux
+	input  wire                 i_rd_en,
+	input  wire [15:0]          i_rd_idx,
+	output reg  [63:0]          o_rt_word,
 	// packets to the fabric
 	output wire                 o_pkt_valid,
 	input  wire                 i_pkt_ready,
@@ -40,24 +44,32 @@ module hone_router #(
 
 	wire [11:0] slot = {{(12-NB){1'b0}}, i_spk_slot};
 
-	reg         found;
-	reg [CORES:0] mask;
-	reg [11:0]  axon, first, count;
+	// One AND-OR mux over the segment words: the lowest segment holding
+	// the slot, or the segment a configuration read names.
+	reg  [RTSEGS-1:0] sel;
+	reg               found;
+	reg  [11:0]       first, count;
 	integer r;
 	always @(*) begin
 		found = 1'b0;
-		mask = {(CORES+1){1'b0}};
-		axon = 12'd0;
+		sel = {RTSEGS{1'b0}};
 		for (r = 0; r < RTSEGS; r = r + 1) begin
 			first = i_rtseg[r*64 + 0 +: 12];
 			count = i_rtseg[r*64 + 12 +: 12];
-			if (!found && count != 12'd0 && slot >= first && slot - first < count) begin
+			if (i_rd_en)
+				sel[r] = ({16'd0, i_rd_idx} == r);
+			else if (!found && count != 12'd0 && slot >= first && slot - first < count) begin
+				sel[r] = 1'b1;
 				found = 1'b1;
-				mask = {i_rtseg[r*64 + 52], i_rtseg[r*64 + 24 +: CORES]};
-				axon = i_rtseg[r*64 + 40 +: 12] + (slot - first);
 			end
 		end
+		o_rt_word = 64'd0;
+		for (r = 0; r < RTSEGS; r = r + 1)
+			if (sel[r])
+				o_rt_word = o_rt_word | i_rtseg[r*64 +: 64];
 	end
+	wire [CORES:0] mask = {o_rt_word[52], o_rt_word[24 +: CORES]};
+	wire [11:0]    axon = o_rt_word[51:40] + (slot - o_rt_word[11:0]);
 
 	assign o_pkt_valid = pkt_valid_q;
 	assign o_pkt_mask  = pkt_mask_q;

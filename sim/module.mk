@@ -13,7 +13,6 @@ SIM_BUILD = $(BUILD)/sim
 VERILATOR ?= verilator
 SIM_CXX ?= g++
 SIM_VINC := $(shell $(VERILATOR) --getenv VERILATOR_ROOT 2>/dev/null)/include
-RTL_SRC := $(sort $(wildcard rtl/hone_*.v))
 SIM_VFLAGS = --cc --top-module hone_chip --trace-fst --x-assign unique \
 	--x-initial unique -O3 rtl/hone.vlt $(RTL_SRC)
 SIM_CXXFLAGS = -O2 -std=c++17 -faligned-new -w -I$(SIM_VINC) -I$(SIM_VINC)/vltstd \
