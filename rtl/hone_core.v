@@ -268,15 +268,15 @@ module hone_core #(
 	reg  [63:0]       ax_word;
 	wire              rd_axseg = rd_valid_q && rd_mem_q == MEM_AXSEG;
 	integer s;
-	reg  [11:0] ax_first, ax_count;
+	reg  [11:0] ax_count;
+	reg  [12:0] ax_diff;       // axon - first; bit 12 set: axon < first
 	always @(*) begin
 		lk_found = 1'b0;
 		ax_sel = {AXSEGS{1'b0}};
 		for (s = 0; s < AXSEGS; s = s + 1) begin
-			ax_first = axseg_q[s*64 + 0 +: 12];
+			ax_diff = {1'b0, evq_axon} - {1'b0, axseg_q[s*64 + 0 +: 12]};
 			ax_count = axseg_q[s*64 + 12 +: 12];
-			lk_hit[s] = (ax_count != 12'd0) && (evq_axon >= ax_first) &&
-			            (evq_axon - ax_first < ax_count);
+			lk_hit[s] = !ax_diff[12] && (ax_diff[11:0] < ax_count);
 			if (rd_axseg)
 				ax_sel[s] = ({16'd0, rd_addr_q} == s);
 			else if (lk_hit[s] && !lk_found)

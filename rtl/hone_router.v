@@ -48,17 +48,18 @@ module hone_router #(
 	// the slot, or the segment a configuration read names.
 	reg  [RTSEGS-1:0] sel;
 	reg               found;
-	reg  [11:0]       first, count;
+	reg  [11:0]       count;
+	reg  [12:0]       diff;     // slot - first; bit 12 set: slot < first
 	integer r;
 	always @(*) begin
 		found = 1'b0;
 		sel = {RTSEGS{1'b0}};
 		for (r = 0; r < RTSEGS; r = r + 1) begin
-			first = i_rtseg[r*64 + 0 +: 12];
+			diff = {1'b0, slot} - {1'b0, i_rtseg[r*64 + 0 +: 12]};
 			count = i_rtseg[r*64 + 12 +: 12];
 			if (i_rd_en)
 				sel[r] = ({16'd0, i_rd_idx} == r);
-			else if (!found && count != 12'd0 && slot >= first && slot - first < count) begin
+			else if (!found && !diff[12] && diff[11:0] < count) begin
 				sel[r] = 1'b1;
 				found = 1'b1;
 			end
