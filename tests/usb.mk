@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: Apache-2.0
+# tests/usb.mk: the usb tests (tests/test_usb*.c) run the real libusb code
+# path against an emulated FT2232H (tests/ftdi_emu.c) on umockdev, so they
+# need umockdev and GLib, which libhone itself does not. This explicit rule
+# replaces the top Makefile's pattern rule for those binaries. Without it
+# (or without umockdev) test_usb.c builds as a stub that reports "skipped".
+# The binaries re-execute themselves with libumockdev-preload.so preloaded
+# (after the ASan runtime), so tests/run.sh runs them like any other.
+
+UMOCKDEV_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags umockdev-1.0 2>/dev/null))
+UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
+
+ifneq ($(UMOCKDEV_LIBS),)
+USB_TEST_SRC := $(sort $(wildcard tests/test_usb*.c))
+USB_TEST_BIN := $(USB_TEST_SRC:tests/%.c=$(ASAN_BUILD)/tests/%)
+
+$(USB_TEST_BIN): $(ASAN_BUILD)/tests/%: tests/%.c tests/ftdi_emu.c tests/ftdi_emu.h $(ASAN_BUILD)/libhone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(ASAN_FLAGS) -DHONE_HAVE_UMOCKDEV $(UMOCKDEV_CFLAGS) \
+		-Itests $< tests/ftdi_emu.c -o $@ $(ASAN_BUILD)/libhone.a \
+		-lcmocka $(EXTRA_LDLIBS) $(UMOCKDEV_LIBS) $(LDLIBS_ALL)
+
+# The figures alone, optimised and without sanitizers: `make usb-bench`
+# (the ASan test binaries print the same figures, slower).
+USB_BENCH_BIN := $(USB_TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+$(USB_BENCH_BIN): $(BUILD)/tests/%: tests/%.c tests/ftdi_emu.c tests/ftdi_emu.h $(BUILD)/libhone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -DHONE_HAVE_UMOCKDEV $(UMOCKDEV_CFLAGS) \
+		-Itests $< tests/ftdi_emu.c -o $@ $(BUILD)/libhone.a \
+		-lcmocka $(EXTRA_LDLIBS) $(UMOCKDEV_LIBS) $(LDLIBS_ALL)
+
+.PHONY: usb-bench
+usb-bench: $(USB_BENCH_BIN)
+	$(BUILD)/tests/test_usb test_throughput
+	$(BUILD)/tests/test_usb_backend test_tick_rate
+endif
