@@ -64,7 +64,7 @@ help:
 bootstrap:
 	@sh tools/bootstrap.sh
 
--include rtl/module.mk sim/module.mk sim/link/module.mk constraints/module.mk tools/module.mk
+-include rtl/module.mk sim/module.mk sim/link/module.mk tests/usb.mk constraints/module.mk tools/module.mk
 
 all: $(HONE) $(EXTRA_ALL)
 

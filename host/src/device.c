@@ -19,16 +19,10 @@
 static const struct hone_backend *const backends[] = {
 	&hone_backend_ref,
 	&hone_backend_sim,
+	&hone_backend_usb,
 	NULL,
 };
 
-/* Schemes hone knows but this build has no backend for (yet): a clear
- * answer instead of "unknown URI". A scheme with a backend above wins. */
-static const struct {
-	const char *scheme, *why;
-} absent[] = {
-	{"usb", "the USB backend (libusb, FT2232H link, host/src/usb*.c) is not built into this libhone"},
-};
 
 int hone_open(const char *uri, hone_device **out, hone_error *err)
 {
@@ -46,9 +40,6 @@ int hone_open(const char *uri, hone_device **out, hone_error *err)
 		if (strlen(backends[i]->name) == len && !strncmp(backends[i]->name, uri, len))
 			be = backends[i];
 	if (!be) {
-		for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
-			if (strlen(absent[i].scheme) == len && !strncmp(absent[i].scheme, uri, len))
-				return hone_fail(err, HONE_ERR_UNSUPPORTED, "device '%s': %s", uri, absent[i].why);
 		return hone_fail(err, HONE_ERR_INVALID,
 		                 "device '%s': unknown scheme (ref:, ref:CONFIG, sim:, sim:verilator, "
 		                 "sim:icarus, usb:, usb:SERIAL, usb:BUS.ADDR)",

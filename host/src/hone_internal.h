@@ -219,6 +219,7 @@ struct hone_device {
 
 extern const struct hone_backend hone_backend_ref;
 extern const struct hone_backend hone_backend_sim; /* backend_sim.c: the RTL in Verilator */
+extern const struct hone_backend hone_backend_usb; /* backend_usb.c: a board over libusb + FT2232H */
 
 /* ---- the reference model of the chip (refmodel.c) ---- */
 typedef struct hone_refchip hone_refchip;
