@@ -101,10 +101,12 @@ static void model_io(buf *b, ht_model *m, int write)
 		put(b, flags, sizeof flags);
 		put(b, dv, sizeof dv);
 		put(b, &t, sizeof t);
+		put(b, m->drop_rng.s, sizeof m->drop_rng.s);
 	} else {
 		get(b, flags, sizeof flags);
 		get(b, dv, sizeof dv);
 		get(b, &t, sizeof t);
+		get(b, m->drop_rng.s, sizeof m->drop_rng.s);
 		m->quant = flags[0];
 		m->bn_frozen = flags[1];
 		m->tau = dv[0];

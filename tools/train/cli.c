@@ -43,8 +43,15 @@ static const char usage[] =
 	"  --adapt-rate X       adaptive: sharpness per epoch (default: sharp after\n"
 	"                       60%% of the window if the loss never pauses it)\n"
 	"  --temperature X      softmax temperature on class spike counts (default 1)\n"
-	"  --ste-width X        straight-through window of sharp neurons (default 1;\n"
-	"                       0 = none, as in Whetstone)\n"
+	"  --ste-width X        backward window once a layer's linear region is\n"
+	"                       narrower (default 1: straight-through; 0 = Whetstone's\n"
+	"                       exact slope, no gradient through sharp layers)\n"
+	"  --dropout P          drop hidden spikes with probability P while training\n"
+	"                       (default 0.1 fashion-mnist, 0 digits)\n"
+	"  --shift N            augmentation: move training images by up to N pixels\n"
+	"                       each way at random (default 1 fashion-mnist, 0 digits)\n"
+	"  --flip               augmentation: mirror training images left-right at\n"
+	"                       random (default on for fashion-mnist; --no-flip)\n"
 	"  --float-only         the same network without sharpening or quantisation\n"
 	"                       (the float baseline: the cost of spiking); writes no file\n"
 	"  --seed N             seed of initialisation and shuffling (default 1)\n"
@@ -121,7 +128,8 @@ int hone_train_main(int argc, char **argv)
 	ht_opts_default(&o);
 	enum { O_DATASET = 256, O_DATA, O_LIMIT, O_TARGET, O_HIDDEN, O_NHOT, O_BINARY,
 	       O_EPOCHS, O_WARMUP, O_QAT, O_BATCH, O_LR, O_LRF, O_SCHED, O_STEPS,
-	       O_RATE, O_TAU, O_STE, O_FLOAT, O_SEED, O_CKPT, O_RESUME, O_STOP };
+	       O_RATE, O_TAU, O_STE, O_FLOAT, O_SEED, O_CKPT, O_RESUME, O_STOP,
+	       O_SHIFT, O_FLIP, O_NOFLIP, O_DROPOUT };
 	static const struct option lo[] = {
 		{ "dataset", required_argument, 0, O_DATASET },
 		{ "data", required_argument, 0, O_DATA },
@@ -142,6 +150,10 @@ int hone_train_main(int argc, char **argv)
 		{ "temperature", required_argument, 0, O_TAU },
 		{ "ste-width", required_argument, 0, O_STE },
 		{ "float-only", no_argument, 0, O_FLOAT },
+		{ "shift", required_argument, 0, O_SHIFT },
+		{ "dropout", required_argument, 0, O_DROPOUT },
+		{ "flip", no_argument, 0, O_FLIP },
+		{ "no-flip", no_argument, 0, O_NOFLIP },
 		{ "seed", required_argument, 0, O_SEED },
 		{ "output", required_argument, 0, 'o' },
 		{ "checkpoint", required_argument, 0, O_CKPT },
@@ -153,7 +165,8 @@ int hone_train_main(int argc, char **argv)
 	};
 	int32_t nhot = 0, epochs = 0, batch = 0;
 	double lr = 0;
-	int have_hidden = 0;
+	int have_hidden = 0, shift = -1, flip = -1;
+	double dropout = -1;
 	long v;
 	double d;
 	int c;
@@ -247,6 +260,17 @@ int hone_train_main(int argc, char **argv)
 			o.ste_width = d;
 			break;
 		case O_FLOAT: o.float_only = 1; break;
+		case O_SHIFT:
+			if (parse_long(optarg, 0, 8, &v))
+				return fail("--shift: expected 0..8 pixels, got '%s'", optarg);
+			shift = (int)v;
+			break;
+		case O_DROPOUT:
+			if (parse_double(optarg, &dropout) || !(dropout >= 0 && dropout < 1))
+				return fail("--dropout: expected a probability in [0, 1), got '%s'", optarg);
+			break;
+		case O_FLIP: flip = 1; break;
+		case O_NOFLIP: flip = 0; break;
 		case O_SEED: {
 			char *end;
 			errno = 0;
@@ -288,6 +312,9 @@ int hone_train_main(int argc, char **argv)
 	o.epochs = epochs ? epochs : digits ? 150 : 60;
 	o.batch = batch ? batch : digits ? 32 : 100;
 	o.lr = lr > 0 ? lr : 2e-3;
+	o.shift = shift >= 0 ? shift : digits ? 0 : 1;
+	o.flip = flip >= 0 ? flip : !digits;
+	o.dropout = dropout >= 0 ? dropout : digits ? 0 : 0.1;
 	if (o.lr_final < 0)
 		o.lr_final = o.lr / 100;
 

@@ -85,12 +85,16 @@ float ht_act(float p, double sharpness)
 
 float ht_act_grad(float p, double sharpness, double ste_width)
 {
-	if (sharpness >= 1.0) {
-		if (ste_width > 0.0 && fabs(p - 0.5) < ste_width / 2)
-			return (float)(1.0 / ste_width);
-		return 0.0f;
-	}
 	double w = 1.0 - sharpness + BRELU_LAMBDA;
+	/* Whetstone's exact slope 1 / w grows to 1000 as a layer finishes
+	 * sharpening, and Adam turns the sudden large gradients into large
+	 * steps: the loss jumps at the end of every layer. A straight-through
+	 * window of ste_width instead keeps the backward pass fixed once the
+	 * forward window is narrower. */
+	if (ste_width > 0.0 && w < ste_width)
+		return fabs(p - 0.5) < ste_width / 2 ? (float)(1.0 / ste_width) : 0.0f;
+	if (sharpness >= 1.0)
+		return 0.0f;
 	double y = (p - 0.5) / w + 0.5;
 	return (y > 0.0 && y < 1.0) ? (float)(1.0 / w) : 0.0f;
 }
@@ -110,7 +114,8 @@ void ht_model_free(ht_model *m)
 		ht_layer *L = &m->L[l];
 		float **f[] = { &L->w, &L->beta, &L->mu, &L->var, &L->gw, &L->gbeta,
 		                &L->mw, &L->vw, &L->mb, &L->vb, &L->wq, &L->z,
-		                &L->zn, &L->p, &L->a, &L->da, &L->bmean, &L->bstd };
+		                &L->zn, &L->p, &L->a, &L->da, &L->bmean, &L->bstd,
+		                &L->dmask };
 		for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 			free(*f[i]);
 			*f[i] = NULL;
@@ -147,11 +152,12 @@ int ht_model_init(ht_model *m, const ht_arch *a, int32_t cap, ht_rng *rng)
 		L->bmean = fzalloc(no); L->bstd = fzalloc(no);
 		L->z = fzalloc(c * no); L->zn = fzalloc(c * no); L->p = fzalloc(c * no);
 		L->a = fzalloc(c * no); L->da = fzalloc(c * no);
+		L->dmask = fzalloc(c * no);
 		L->theta = calloc(no, sizeof *L->theta);
 		if (!L->w || !L->gw || !L->mw || !L->vw || !L->wq || !L->beta ||
 		    !L->mu || !L->var || !L->gbeta || !L->mb || !L->vb ||
 		    !L->bmean || !L->bstd || !L->z || !L->zn || !L->p || !L->a ||
-		    !L->da || !L->theta) {
+		    !L->da || !L->dmask || !L->theta) {
 			ht_model_free(m);
 			return HONE_ERR_NOMEM;
 		}
@@ -238,6 +244,15 @@ static void forward_upto(ht_model *m, const uint8_t *g, int32_t B, int train,
 				if (!m->quant)
 					L->a[k] = ht_act(L->p[k], L->sharp);
 			}
+		if (train && m->dropout > 0 && l < m->arch.n_layers - 1) {
+			/* Dropout of hidden spikes, rescaled so that the next
+			 * layer's input keeps its mean. */
+			float keep = (float)(1.0 / (1.0 - m->dropout));
+			for (size_t k = 0; k < (size_t)B * no; k++) {
+				L->dmask[k] = ht_rng_uniform(&m->drop_rng) < m->dropout ? 0.0f : keep;
+				L->a[k] *= L->dmask[k];
+			}
+		}
 	}
 	if (last == m->arch.n_layers - 1) {
 		const ht_layer *L = &m->L[last];
@@ -298,6 +313,9 @@ double ht_backward(ht_model *m, const uint8_t *y, int32_t B)
 		ht_layer *L = &m->L[l];
 		int32_t ni = L->n_in, no = L->n_out;
 		float *d = L->da; /* becomes dL/dp, then dL/dz, in place */
+		if (m->dropout > 0 && l < D - 1)
+			for (size_t k = 0; k < (size_t)B * no; k++)
+				d[k] *= L->dmask[k];
 		for (size_t k = 0; k < (size_t)B * no; k++)
 			d[k] *= ht_act_grad(L->p[k], L->sharp, m->ste_width);
 		for (int32_t j = 0; j < no; j++) {

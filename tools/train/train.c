@@ -64,11 +64,31 @@ static void fingerprint(const ht_opts *o, const ht_arch *a, int32_t ntrain,
 		snprintf(fp + k, n - (size_t)k,
 		         " nhot=%d G=%d epochs=%d warmup=%d qat=%d batch=%d lr=%.9g"
 		         " lr_final=%.9g schedule=%s steps=%d rate=%.9g tau=%.9g ste=%.9g"
-		         " float_only=%d seed=%llu",
+		         " float_only=%d dropout=%.9g shift=%d flip=%d seed=%llu",
 		         (int)o->nhot, (int)a->input_bits, (int)o->epochs, (int)warmup,
 		         (int)qat_epochs, (int)o->batch, o->lr, o->lr_final,
 		         ht_sched_name(o->schedule), (int)o->steps, o->adapt_rate, o->tau,
-		         o->ste_width, o->float_only, (unsigned long long)o->seed);
+		         o->ste_width, o->float_only, o->dropout, (int)o->shift, o->flip,
+		         (unsigned long long)o->seed);
+}
+
+/* A training sample moved by (dx, dy) pixels and optionally mirrored,
+ * zeros shifted in: the graded values are moved, so this equals
+ * quantising the moved image. */
+static void augment(const uint8_t *src, uint8_t *dst, const int32_t shape[3],
+                    int dx, int dy, int flip)
+{
+	int32_t C = shape[0], H = shape[1], W = shape[2];
+	for (int32_t c = 0; c < C; c++)
+		for (int32_t y = 0; y < H; y++)
+			for (int32_t x = 0; x < W; x++) {
+				int32_t sy = y - dy, sx = x - dx;
+				if (flip)
+					sx = W - 1 - sx;
+				dst[((size_t)c * H + y) * W + x] =
+					(sy >= 0 && sy < H && sx >= 0 && sx < W) ?
+					src[((size_t)c * H + sy) * W + sx] : 0;
+			}
 }
 
 static void sharp_str(const ht_model *m, char *s, size_t n)
@@ -166,6 +186,9 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	int32_t decay_start = o->epochs - qat;
 
 	int32_t ntr = train->n, nte = test->n, nf = a.n_inputs;
+	int can_augment = (int64_t)train->shape[0] * train->shape[1] * train->shape[2] == nf;
+	if ((o->shift || o->flip) && !can_augment)
+		return hone_fail(err, HONE_ERR_INVALID, "--shift/--flip need image-shaped samples");
 	int32_t B = o->batch < ntr ? o->batch : ntr;
 	int32_t nb = ntr / B;
 	uint8_t *gtr = quantize_all(train, a.input_bits);
@@ -187,6 +210,8 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	}
 	m.tau = o->tau;
 	m.ste_width = o->ste_width;
+	m.dropout = o->dropout;
+	ht_rng_seed(&m.drop_rng, o->seed ^ 0xD509u);
 	ht_sched_init(&sched, o->schedule, a.n_layers, warmup, qat_start, o->steps,
 	              o->adapt_rate, nb);
 	if (o->float_only)
@@ -243,7 +268,14 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 		for (int32_t bi = 0; bi < nb; bi++) {
 			for (int32_t b = 0; b < B; b++) {
 				int32_t i = perm[(size_t)bi * B + b];
-				memcpy(gb + (size_t)b * nf, gtr + (size_t)i * nf, (size_t)nf);
+				if (o->shift || o->flip) {
+					int dx = (int)ht_rng_below(&rng, 2u * (uint32_t)o->shift + 1) - o->shift;
+					int dy = (int)ht_rng_below(&rng, 2u * (uint32_t)o->shift + 1) - o->shift;
+					int fl = o->flip ? (int)ht_rng_below(&rng, 2) : 0;
+					augment(gtr + (size_t)i * nf, gb + (size_t)b * nf, train->shape, dx, dy, fl);
+				} else {
+					memcpy(gb + (size_t)b * nf, gtr + (size_t)i * nf, (size_t)nf);
+				}
 				yb[b] = train->y[i];
 			}
 			if (!m.quant)

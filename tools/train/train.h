@@ -47,9 +47,11 @@ uint32_t ht_rng_below(ht_rng *r, uint32_t n);   /* [0, n), n >= 1 */
 /* Whetstone's Spiking_BRelu: at sharpness s < 1 a clipped line of slope
  * 1 / (1 - s + 0.001) through (0.5, 0.5); at s = 1 the step p >= 0.5. */
 float ht_act(float p, double sharpness);
-/* Its derivative used by the backward pass. At s = 1 the step has none;
- * ste_width > 0 then gives the straight-through window |p - 0.5| <
- * ste_width / 2 a slope 1 / ste_width (0: no gradient, as Whetstone). */
+/* Its derivative used by the backward pass. ste_width = 0: Whetstone's,
+ * the exact slope 1 / (1 - s + 0.001), none at s = 1. ste_width > 0: once
+ * the linear region is narrower than ste_width (always at s = 1), the
+ * straight-through window |p - 0.5| < ste_width / 2 with slope
+ * 1 / ste_width instead. */
 float ht_act_grad(float p, double sharpness, double ste_width);
 
 /* ---------------------------------------------------------------- model */
@@ -77,6 +79,7 @@ typedef struct ht_layer {
 	/* batch buffers [cap][n_out]: z, normalised z, p, activation */
 	float *z, *zn, *p, *a, *da;
 	float *bmean, *bstd; /* [n_out] batch statistics of the last forward */
+	float *dmask;       /* [cap][n_out] dropout factors of the last forward */
 } ht_layer;
 
 typedef struct ht_model {
@@ -90,6 +93,8 @@ typedef struct ht_model {
 	int bn_frozen;      /* use mu/var instead of batch statistics */
 	double tau;         /* softmax temperature on class spike counts */
 	double ste_width;   /* straight-through window at sharpness 1 */
+	double dropout;     /* hidden spikes dropped while training */
+	ht_rng drop_rng;    /* the dropout masks' own stream */
 	int64_t adam_t;
 } ht_model;
 
@@ -189,6 +194,9 @@ typedef struct ht_opts {
 	double adapt_rate;        /* adaptive: sharpening per epoch (0: auto) */
 	double tau, ste_width;
 	int float_only, binary_input;
+	double dropout;           /* hidden-spike dropout while training */
+	int32_t shift;            /* augmentation: random shifts up to N pixels */
+	int flip;                 /* augmentation: random horizontal flips */
 	int32_t limit;
 	uint64_t seed;
 	const char *out, *checkpoint, *resume;
