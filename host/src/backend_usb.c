@@ -53,6 +53,8 @@ typedef struct usb_dev {
 	hone_refchip *shadow;      /* validates writes and events */
 	bool trace;
 	uint32_t *input_seen;      /* [65536] epoch of the last send */
+	uint8_t *frame;            /* [65536] g of the events being sent, else 0 */
+	uint32_t *frame_in;        /* [65536] their inputs */
 	uint32_t epoch;
 	bool caps_seen;            /* after a link reset: drop answers until CAPS */
 	uint64_t tick_base;        /* the chip's tick number at open */
@@ -428,9 +430,11 @@ static int usb_open(hone_device *dev, const char *arg, hone_error *err)
 	hone_link_params lp = {.baud = ud->baud};
 	ud->l = hone_link_new(&lp);
 	ud->input_seen = calloc(65536, sizeof *ud->input_seen);
+	ud->frame = calloc(65536, 1);
+	ud->frame_in = malloc(65536 * sizeof *ud->frame_in);
 	ud->tick_traced_cap = 1024;
 	ud->tick_traced = calloc(ud->tick_traced_cap, 1);
-	if (!ud->l || !ud->input_seen || !ud->tick_traced)
+	if (!ud->l || !ud->input_seen || !ud->frame || !ud->frame_in || !ud->tick_traced)
 		return hone_fail(err, HONE_ERR_NOMEM, "out of memory opening %s", ud->name);
 
 	hone_link_reset(ud->l, now_us());
@@ -484,6 +488,8 @@ static void usb_close(hone_device *dev)
 	free(ud->words);
 	free(ud->tick_traced);
 	free(ud->input_seen);
+	free(ud->frame);
+	free(ud->frame_in);
 	hone_refchip_free(ud->shadow);
 	hone_link_free(ud->l);
 	hone_ftdi_close(ud->f);
@@ -608,7 +614,7 @@ static int check_input(hone_device *dev, uint32_t input, uint8_t g, hone_error *
 		                       HONE_CHIPREG_INPUT_AXON_BASE, &base, err);
 	if (rc)
 		return rc;
-	if (input >= n_inputs)
+	if (input > 0xFFFF || input >= n_inputs)
 		return hone_fail(err, HONE_ERR_INVALID, "input %" PRIu32 ": the chip has %" PRIu64
 		                 " inputs", input, n_inputs);
 	if ((uint32_t)g >> cfg->input_bits)
@@ -638,29 +644,52 @@ static int check_input(hone_device *dev, uint32_t input, uint8_t g, hone_error *
 	return 0;
 }
 
+/* The events of one call go as one input frame: hone_link_put_frame picks
+ * the cheapest mix of DENSE runs (G bits per input, zero or not) and EV16
+ * or EV24 runs (16 or 24 bits per event), about 2.4x fewer bytes than
+ * events alone for a Fashion-MNIST image (docs/link-protocol.md,
+ * section 5). As on ref:, the events before a bad one are taken. */
 static int usb_push_events(hone_device *dev, const hone_event *ev, size_t n, hone_error *err)
 {
 	usb_dev *ud = dev->priv;
-	hone_event buf[256];
+	unsigned ib = dev->cfg.input_bits, G = ib <= 1 ? 1 : ib <= 2 ? 2 : ib <= 4 ? 4 : 8;
+	uint32_t top = 0;
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		int rc = check_input(dev, ev[i].input, ev[i].g, err);
-		if (rc == 1)
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = check_input(dev, ev[i].input, ev[i].g, err);
+		if (rc == 1) {
+			rc = 0;
 			continue;
+		}
 		if (rc)
-			return rc;
-		buf[m++] = ev[i];
-		if (m == sizeof buf / sizeof buf[0]) {
-			if ((rc = hone_link_put_events(ud->l, buf, m)))
-				return put_failed(ud, rc, "events", err);
-			m = 0;
+			break;
+		ud->frame[ev[i].input] = ev[i].g; /* an input once per tick: checked */
+		ud->frame_in[m++] = ev[i].input;
+		if (ev[i].input >= top)
+			top = ev[i].input + 1;
+	}
+	int r = 0;
+	if (m * 8 >= top) {
+		r = hone_link_put_frame(ud->l, ud->frame, top, G);
+	} else {
+		/* Sparse (DENSE needs G/16 of the inputs non-zero to win): events
+		 * alone, without scanning the whole input range. */
+		hone_event buf[256];
+		for (size_t i = 0; i < m && !r; i += 256) {
+			size_t k = m - i < 256 ? m - i : 256;
+			for (size_t j = 0; j < k; j++)
+				buf[j] = (hone_event){.input = ud->frame_in[i + j],
+				                      .g = ud->frame[ud->frame_in[i + j]]};
+			r = hone_link_put_events(ud->l, buf, k);
 		}
 	}
-	if (m) {
-		int rc = hone_link_put_events(ud->l, buf, m);
-		if (rc)
-			return put_failed(ud, rc, "events", err);
-	}
+	for (size_t i = 0; i < m; i++)
+		ud->frame[ud->frame_in[i]] = 0;
+	if (rc)
+		return rc;
+	if (r)
+		return put_failed(ud, r, "events", err);
 	return keep_moving(dev, err);
 }
 
@@ -740,6 +769,20 @@ static int usb_counters(hone_device *dev, hone_counters *c, hone_error *err)
 	c->link_bytes_out = s->wire_out;
 	c->link_bytes_in = s->wire_in;
 	c->link_payload_bytes = s->payload_out + s->payload_in;
+	return 0;
+}
+
+int hone_usb_get_stats(hone_device *dev, hone_link_stats *link, hone_ftdi_stats *ftdi)
+{
+	if (!dev || dev->be != &hone_backend_usb || !dev->priv)
+		return HONE_ERR_INVALID;
+	usb_dev *ud = dev->priv;
+	if (!ud->l || !ud->f)
+		return HONE_ERR_INVALID;
+	if (link)
+		*link = *hone_link_get_stats(ud->l);
+	if (ftdi)
+		hone_ftdi_get_stats(ud->f, ftdi);
 	return 0;
 }
 

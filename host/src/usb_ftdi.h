@@ -154,4 +154,12 @@ int hone_ftdi_describe(char *buf, size_t cap, hone_error *err);
 /* The usb backend (backend_usb.c); the dispatch table in device.c names it. */
 extern const struct hone_backend hone_backend_usb;
 
+/* A usb device's link statistics (link.h: payload and wire bytes both
+ * ways, retransmissions, NAKs, timeouts) and transport statistics, for
+ * tests and figures; either pointer may be NULL. HONE_ERR_INVALID if dev
+ * is not an open usb device. */
+struct hone_link_stats;
+int hone_usb_get_stats(hone_device *dev, struct hone_link_stats *link,
+                       hone_ftdi_stats *ftdi);
+
 #endif /* HONE_USB_FTDI_H */
