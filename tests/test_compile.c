@@ -369,10 +369,12 @@ static void check_image_equals_net(const hone_image *img, const hone_net *net)
 	decoded_free(&d);
 }
 
-static int compile_or_fail(const hone_net *net, const char *target, hone_image **img)
+static int compile_or_fail(const hone_net *net, const char *target, int placement,
+                           hone_image **img)
 {
 	hone_error e = {0};
-	int rc = hone_compile(net, hone_config_find(target), NULL, img, &e);
+	hone_compile_opts opts = { .placement = placement };
+	int rc = hone_compile(net, hone_config_find(target), &opts, img, &e);
 	if (rc != 0 && rc != HONE_ERR_NOFIT)
 		fail_msg("compile on %s: %d %s", target, rc, e.msg);
 	if (rc == HONE_ERR_NOFIT) {
@@ -393,7 +395,7 @@ static void test_placement_by_hand(void **state)
 	uint64_t s = 7;
 	hone_net *net = random_net(&s, hone_config_find("tiny"), 2, sizes, 4);
 	hone_image *img = NULL;
-	assert_int_equal(compile_or_fail(net, "tiny", &img), 0);
+	assert_int_equal(compile_or_fail(net, "tiny", HONE_PLACE_GREEDY, &img), 0);
 	/* Layer 1: 32 slots fill core 0 (10 x 8 = 80 words), 8 go to core 1.
 	 * Layer 2: core 0 has no slot left; core 1 from slot 8. */
 	const hone_chunk want[] = {
@@ -425,8 +427,178 @@ static void test_placement_by_hand(void **state)
 	hone_net_free(net);
 }
 
+/* Facts of a balanced image: chunk sizes are whole words except the last
+ * chunk of a layer; on the empty chip the first layer is spread over
+ * min(cores, words per row) cores, their shares within one word. */
+static void check_balanced(const hone_image *img, const hone_net *net)
+{
+	const hone_config *cfg = &img->cfg;
+	const int32_t L = (int32_t)cfg->lanes;
+	for (int32_t i = 0; i < img->n_chunks; i++) {
+		const hone_chunk *ch = &img->chunks[i];
+		bool last = i + 1 == img->n_chunks || img->chunks[i + 1].layer != ch->layer;
+		if (!last)
+			assert_int_equal(ch->count % L, 0);
+		else
+			assert_int_equal(ch->neuron_first + ch->count, net->layers[ch->layer].n_out);
+	}
+	int32_t groups = (net->layers[0].n_out + L - 1) / L, cores = 0, lo = INT32_MAX, hi = 0;
+	for (int32_t i = 0; i < img->n_chunks && img->chunks[i].layer == 0; i++) {
+		int32_t w = (img->chunks[i].count + L - 1) / L;
+		cores++;
+		lo = w < lo ? w : lo;
+		hi = w > hi ? w : hi;
+	}
+	assert_int_equal(cores, groups < (int32_t)cfg->cores ? groups : (int32_t)cfg->cores);
+	assert_true(hi - lo <= 1);
+}
+
+static void assert_same_image(const hone_image *a, const hone_image *b)
+{
+	assert_int_equal(a->n_chunks, b->n_chunks);
+	assert_memory_equal(a->chunks, b->chunks, (size_t)a->n_chunks * sizeof *a->chunks);
+	assert_int_equal(a->n_writes, b->n_writes);
+	assert_memory_equal(a->writes, b->writes, a->n_writes * sizeof *a->writes);
+}
+
+/* The same network balanced (the default on tiny): every layer over as
+ * many cores as it has words per row, shares within one word, the larger
+ * shares moving on from layer to layer. */
+static void test_balanced_by_hand(void **state)
+{
+	(void)state;
+	const int32_t sizes[] = { 10, 40, 5 };
+	uint64_t s = 7;
+	hone_net *net = random_net(&s, hone_config_find("tiny"), 2, sizes, 4);
+	hone_image *img = NULL, *bimg = NULL;
+	assert_int_equal(compile_or_fail(net, "tiny", HONE_PLACE_AUTO, &img), 0);
+	assert_int_equal(compile_or_fail(net, "tiny", HONE_PLACE_BALANCED, &bimg), 0);
+	assert_same_image(img, bimg);
+	hone_image_free(bimg);
+	/* Layer 1: 10 words per row over 4 cores: 3, 3, 2, 2. Layer 2: 2
+	 * words, on the cores that took 2 (2 and 3); the last chunk holds
+	 * the one neuron past a whole word. */
+	const hone_chunk want[] = {
+		{ 0, 0, 0, 0, 12 }, { 0, 1, 0, 12, 12 }, { 0, 2, 0, 24, 8 }, { 0, 3, 0, 32, 8 },
+		{ 1, 2, 8, 0, 4 }, { 1, 3, 8, 4, 1 },
+	};
+	assert_int_equal(img->n_chunks, 6);
+	assert_memory_equal(img->chunks, want, sizeof want);
+	decoded d = {0};
+	apply_writes(img, &d);
+	assert_int_equal(d.chipreg[HONE_CHIPREG_INPUT_CORE_MASK], 0xF);
+	assert_int_equal(d.chipreg[HONE_CHIPREG_INPUT_AXON_BASE], 0);
+	hone_axseg as = hone_axseg_unpack(d.core[2].axseg[1]);
+	assert_int_equal(as.first, 10);
+	assert_int_equal(as.count, 40);
+	assert_int_equal(as.neuron_first, 8);
+	assert_int_equal(as.weight_base, 10 * 2);
+	assert_int_equal(as.row_neurons, 4);
+	const uint32_t first[] = { 0, 12, 24, 32 };
+	for (uint32_t k = 0; k < 4; k++) {
+		hone_rtseg rs = hone_rtseg_unpack(d.core[k].rtseg[0]);
+		assert_int_equal(rs.core_mask, 0xC);
+		assert_int_equal(rs.axon_base, 10 + first[k]);
+	}
+	assert_int_equal(d.core[0].corereg[HONE_COREREG_N_NEURONS], 12);
+	assert_int_equal(d.core[1].corereg[HONE_COREREG_N_NEURONS], 12);
+	assert_int_equal(d.core[2].corereg[HONE_COREREG_N_NEURONS], 12);
+	assert_int_equal(d.core[3].corereg[HONE_COREREG_N_NEURONS], 9);
+	decoded_free(&d);
+	check_image_equals_net(img, net);
+	check_balanced(img, net);
+	hone_image_free(img);
+	hone_net_free(net);
+
+	/* The scaling case: 784-512-128-40 on sim16. Rows of 8, 2 and 1
+	 * words on every core (the 40 outputs: 10 words, cores 0-9). */
+	const hone_config *cfg = hone_config_find("sim16");
+	const int32_t big[] = { 784, 512, 128, 40 };
+	net = random_net(&s, cfg, 3, big, 4);
+	for (int32_t l = 0; l < 3; l++)
+		for (int64_t i = 0; i < (int64_t)big[l] * big[l + 1]; i++)
+			net->layers[l].weight[i] = rnd_in(&s, -1, 1);
+	hone_compile_opts verbose = { .verbose = 1 };
+	hone_error e = {0};
+	assert_int_equal(hone_compile(net, cfg, &verbose, &img, &e), 0);
+	assert_int_equal(img->n_chunks, 16 + 16 + 10);
+	for (int32_t i = 0; i < img->n_chunks; i++) {
+		const hone_chunk *ch = &img->chunks[i];
+		const int32_t per[] = { 32, 8, 4 };
+		assert_int_equal(ch->count, per[ch->layer]);
+		assert_int_equal(ch->core, ch->layer < 2 ? i % 16 : i - 32);
+	}
+	apply_writes(img, &d);
+	for (uint32_t k = 0; k < 16; k++) {
+		uint32_t words = 0;
+		for (size_t i = 0; i < img->n_writes; i++)
+			if (img->writes[i].target == k && img->writes[i].mem == HONE_MEM_WEIGHT)
+				words++;
+		assert_int_equal(words, 784 * 8 + 512 * 2 + (k < 10 ? 128 : 0));
+		assert_int_equal(d.core[k].corereg[HONE_COREREG_N_NEURONS], k < 10 ? 44 : 40);
+	}
+	decoded_free(&d);
+	check_image_equals_net(img, net);
+	hone_image_free(img);
+	hone_net_free(net);
+}
+
+/* Auto falls back to greedy where balanced does not fit: five 16-neuron
+ * layers in five modes, each balanced over all 4 cores of tiny, need 5
+ * profiles per core; greedy puts two layers on a core. */
+static void test_balanced_fallback(void **state)
+{
+	(void)state;
+	const hone_config *cfg = hone_config_find("tiny");
+	const int32_t sizes[] = { 4, 16, 16, 16, 16, 16 };
+	uint64_t s = 9;
+	hone_net *net = random_net(&s, cfg, 5, sizes, 1);
+	for (int l = 0; l < 5; l++) {
+		net->layers[l].carry = HONE_CARRY_LIF;
+		net->layers[l].leak_shift = (uint8_t)l;
+		net->layers[l].reset = HONE_RESET_ZERO;
+	}
+	hone_image *img = NULL, *gimg = NULL;
+	hone_error e = {0};
+	hone_compile_opts balanced = { .placement = HONE_PLACE_BALANCED, .verbose = 1 };
+	assert_int_equal(hone_compile(net, cfg, &balanced, &img, &e), HONE_ERR_NOFIT);
+	assert_string_equal(e.msg, "layer 5 (fc5): room for 0 of 16 neurons, no core of tiny has "
+	                           "room for the rest: 4 cores out of neuron profiles (4 per core, "
+	                           "none is lif/leak 4/zero) (the greedy placement fits this network)");
+	assert_null(img);
+	hone_compile_opts autov = { .verbose = 1 };
+	assert_int_equal(hone_compile(net, cfg, &autov, &img, &e), 0);
+	assert_int_equal(compile_or_fail(net, "tiny", HONE_PLACE_GREEDY, &gimg), 0);
+	assert_same_image(img, gimg);
+	const hone_chunk want[] = {
+		{ 0, 0, 0, 0, 16 }, { 1, 0, 16, 0, 16 }, { 2, 1, 0, 0, 16 }, { 3, 1, 16, 0, 16 },
+		{ 4, 2, 0, 0, 16 },
+	};
+	assert_int_equal(img->n_chunks, 5);
+	assert_memory_equal(img->chunks, want, sizeof want);
+	check_image_equals_net(img, net);
+	hone_image_free(img);
+	hone_image_free(gimg);
+
+	hone_compile_opts bad = { .placement = 7 };
+	assert_int_equal(hone_compile(net, cfg, &bad, &img, &e), HONE_ERR_INVALID);
+	assert_string_equal(e.msg, "hone_compile: unknown placement 7 (0 auto, 1 greedy, 2 balanced)");
+	assert_null(img);
+	hone_net_free(net);
+}
+
+typedef struct round_stats {
+	int compiled;       /* auto */
+	int greedy, balanced, split, fallback, balanced_only;
+} round_stats;
+
+/*
+ * Each network is compiled three ways. Every image is decoded back and
+ * compared with the network; auto must fit exactly what greedy or
+ * balanced fits, and be the balanced image whenever that one fits.
+ */
 static void random_round(const char *target, int n_nets, int max_layers, int max_in,
-                         int max_out, uint64_t seed, int *compiled, int *split)
+                         int max_out, uint64_t seed, round_stats *st)
 {
 	const hone_config *cfg = hone_config_find(target);
 	uint64_t s = seed;
@@ -438,15 +610,42 @@ static void random_round(const char *target, int n_nets, int max_layers, int max
 			sizes[l] = rnd_in(&s, 1, max_out);
 		int G = rnd_in(&s, 1, (int)cfg->input_bits);
 		hone_net *net = random_net(&s, cfg, D, sizes, G);
-		hone_image *img = NULL;
-		if (compile_or_fail(net, target, &img) == 0) {
-			(*compiled)++;
+		hone_image *img = NULL, *gimg = NULL, *bimg = NULL;
+		int rc = compile_or_fail(net, target, HONE_PLACE_AUTO, &img);
+		int grc = compile_or_fail(net, target, HONE_PLACE_GREEDY, &gimg);
+		int brc = compile_or_fail(net, target, HONE_PLACE_BALANCED, &bimg);
+		assert_int_equal(rc == 0, grc == 0 || brc == 0);
+		if (rc == 0) {
+			st->compiled++;
 			for (int32_t i = 1; i < img->n_chunks; i++)
 				if (img->chunks[i].layer == img->chunks[i - 1].layer)
-					(*split)++;
+					st->split++;
 			check_image_equals_net(img, net);
-			hone_image_free(img);
 		}
+		if (grc == 0) {
+			st->greedy++;
+			check_image_equals_net(gimg, net);
+		}
+		if (brc == 0) {
+			st->balanced++;
+			check_image_equals_net(bimg, net);
+			check_balanced(bimg, net);
+			assert_int_equal(img->n_chunks, bimg->n_chunks);
+			assert_memory_equal(img->chunks, bimg->chunks,
+			                    (size_t)img->n_chunks * sizeof *img->chunks);
+			assert_int_equal(img->n_writes, bimg->n_writes);
+			assert_memory_equal(img->writes, bimg->writes,
+			                    img->n_writes * sizeof *img->writes);
+			st->balanced_only += grc != 0;
+		} else if (rc == 0) {
+			st->fallback++;
+			assert_int_equal(img->n_chunks, gimg->n_chunks);
+			assert_memory_equal(img->chunks, gimg->chunks,
+			                    (size_t)img->n_chunks * sizeof *img->chunks);
+		}
+		hone_image_free(img);
+		hone_image_free(gimg);
+		hone_image_free(bimg);
 		hone_net_free(net);
 	}
 }
@@ -454,21 +653,27 @@ static void random_round(const char *target, int n_nets, int max_layers, int max
 static void test_random_tiny(void **state)
 {
 	(void)state;
-	int compiled = 0, split = 0;
-	random_round("tiny", 300, 4, 40, 40, 0x9e3779b97f4a7c15ull, &compiled, &split);
-	print_message("tiny: %d of 300 random networks compiled, %d split layers\n", compiled, split);
-	assert_true(compiled >= 150);
-	assert_true(split >= 50); /* the point of tiny: multi-core layers */
+	round_stats st = {0};
+	random_round("tiny", 300, 4, 40, 40, 0x9e3779b97f4a7c15ull, &st);
+	print_message("tiny: of 300 random networks %d compiled (greedy %d, balanced %d: auto fell "
+	              "back to greedy on %d, only balanced fits %d), %d split layers\n",
+	              st.compiled, st.greedy, st.balanced, st.fallback, st.balanced_only, st.split);
+	assert_true(st.compiled >= 150);
+	assert_true(st.balanced >= 150);
+	assert_true(st.split >= 50); /* the point of tiny: multi-core layers */
 }
 
 static void test_random_sim16(void **state)
 {
 	(void)state;
-	int compiled = 0, split = 0;
-	random_round("sim16", 30, 6, 300, 400, 0x1234567ull, &compiled, &split);
-	print_message("sim16: %d of 30 random networks compiled, %d split layers\n", compiled, split);
-	assert_int_equal(compiled, 30);
-	assert_true(split >= 10);
+	round_stats st = {0};
+	random_round("sim16", 30, 6, 300, 400, 0x1234567ull, &st);
+	print_message("sim16: of 30 random networks %d compiled (greedy %d, balanced %d: auto fell "
+	              "back to greedy on %d, only balanced fits %d), %d split layers\n",
+	              st.compiled, st.greedy, st.balanced, st.fallback, st.balanced_only, st.split);
+	assert_int_equal(st.compiled, 30);
+	assert_true(st.balanced >= 25);
+	assert_true(st.split >= 10);
 }
 
 /* Mode limits: 4 profiles and 8 segments per core move layers along. */
@@ -494,12 +699,21 @@ static void test_profiles_and_segments(void **state)
 	                           "room for the rest: 4 cores out of neuron profiles (4 per core, "
 	                           "none is lif/leak 0/subtract)");
 	/* With layer 17 in layer 1's mode, 16 modes fit, four per core, and
-	 * layer 17 shares layer 1's profile on core 0. */
+	 * layer 17 shares layer 1's profile on core 0: greedy fills core 0
+	 * with layers 1-4, balanced deals one-word layers round-robin. */
 	net->layers[16].reset = HONE_RESET_ZERO;
-	assert_int_equal(hone_compile(net, cfg, NULL, &img, &e), 0);
+	hone_compile_opts greedy = { .placement = HONE_PLACE_GREEDY };
+	hone_compile_opts balanced = { .placement = HONE_PLACE_BALANCED };
+	assert_int_equal(hone_compile(net, cfg, &greedy, &img, &e), 0);
 	assert_int_equal(img->n_chunks, 17);
 	for (int32_t i = 0; i < img->n_chunks; i++)
 		assert_int_equal(img->chunks[i].core, i == 16 ? 0 : i / 4);
+	check_image_equals_net(img, net);
+	hone_image_free(img);
+	assert_int_equal(hone_compile(net, cfg, NULL, &img, &e), 0);
+	assert_int_equal(img->n_chunks, 17);
+	for (int32_t i = 0; i < img->n_chunks; i++)
+		assert_int_equal(img->chunks[i].core, i % 4);
 	check_image_equals_net(img, net);
 	hone_image_free(img);
 	hone_net_free(net);
@@ -516,11 +730,19 @@ static void test_profiles_and_segments(void **state)
 	assert_int_equal(hone_compile(net, cfg, NULL, &img, &e), HONE_ERR_NOFIT);
 	assert_string_equal(e.msg, "layer 129 (fc129): placed 0 of 1 neurons, no core of sim16 has "
 	                           "room for the rest: 16 cores out of axon segments (8 per core)");
+	assert_int_equal(hone_compile(net, cfg, &balanced, &img, &e), HONE_ERR_NOFIT);
+	assert_string_equal(e.msg, "layer 129 (fc129): room for 0 of 1 neurons, no core of sim16 "
+	                           "has room for the rest: 16 cores out of axon segments (8 per core)");
 	net->n_layers = 128; /* drop the last layer (freed with the net) */
 	assert_int_equal(hone_net_set_nhot(net, 1, 1), 0);
-	assert_int_equal(hone_compile(net, cfg, NULL, &img, &e), 0);
+	assert_int_equal(hone_compile(net, cfg, &greedy, &img, &e), 0);
 	for (int32_t i = 0; i < img->n_chunks; i++)
 		assert_int_equal(img->chunks[i].core, img->chunks[i].layer / 8);
+	check_image_equals_net(img, net);
+	hone_image_free(img);
+	assert_int_equal(hone_compile(net, cfg, NULL, &img, &e), 0);
+	for (int32_t i = 0; i < img->n_chunks; i++)
+		assert_int_equal(img->chunks[i].core, img->chunks[i].layer % 16);
 	check_image_equals_net(img, net);
 	hone_image_free(img);
 	net->n_layers = 129;
@@ -555,7 +777,8 @@ static void test_nofit_slots_axons(void **state)
 	 * layer 3's 60 inputs then fit neither, so it goes to core 2. */
 	const int32_t chain[] = { 100, 2, 60, 2 };
 	net = random_net(&s, cfg, 3, chain, 1);
-	assert_int_equal(hone_compile(net, cfg, NULL, &img, &e), 0);
+	hone_compile_opts greedy = { .placement = HONE_PLACE_GREEDY };
+	assert_int_equal(hone_compile(net, cfg, &greedy, &img, &e), 0);
 	const hone_chunk want[] = {
 		{ 0, 0, 0, 0, 2 }, { 1, 0, 4, 0, 28 }, { 1, 1, 0, 28, 32 }, { 2, 2, 0, 0, 2 },
 	};
@@ -622,6 +845,13 @@ static void test_up5k_sizes(void **state)
 	print_message("up5k 784-256-64-40: %u of %u weight words, %u of %u slots\n", words,
 	              cfg->weight_words, (unsigned)sweep, cfg->neurons);
 	check_image_equals_net(img, net);
+	/* On one core balanced and greedy are the same placement. */
+	for (int mode = HONE_PLACE_GREEDY; mode <= HONE_PLACE_BALANCED; mode++) {
+		hone_image *other = NULL;
+		assert_int_equal(compile_or_fail(net, "up5k", mode, &other), 0);
+		assert_same_image(img, other);
+		hone_image_free(other);
+	}
 	hone_image_free(img);
 	hone_net_free(net);
 
@@ -757,6 +987,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_placement_by_hand),
+		cmocka_unit_test(test_balanced_by_hand),
+		cmocka_unit_test(test_balanced_fallback),
 		cmocka_unit_test(test_random_tiny),
 		cmocka_unit_test(test_random_sim16),
 		cmocka_unit_test(test_profiles_and_segments),

@@ -20,6 +20,9 @@ static const char help[] =
 	"  -o, --output FILE      chip image to write (default: NET with .himg)\n"
 	"      --weight-bits N    quantize float weights to N bits (default: the target's)\n"
 	"      --input-bits N     graded input width for float files (default: the target's)\n"
+	"      --placement KIND   auto (default), greedy or balanced: how layers are\n"
+	"                         spread over cores (docs/compiler.md); auto is\n"
+	"                         balanced on multi-core targets unless only greedy fits\n"
 	"  -v, --verbose          print the placement table\n"
 	"  -h, --help             this text\n";
 
@@ -30,12 +33,13 @@ int cmd_compile(int argc, char **argv)
 		{"output", required_argument, 0, 'o'},
 		{"weight-bits", required_argument, 0, 'w'},
 		{"input-bits", required_argument, 0, 'g'},
+		{"placement", required_argument, 0, 'p'},
 		{"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *target = "up5k", *out = NULL;
-	int wbits = 0, gbits = 0, verbose = 0, c;
+	int wbits = 0, gbits = 0, verbose = 0, placement = HONE_PLACE_AUTO, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:o:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -43,6 +47,17 @@ int cmd_compile(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'w': wbits = atoi(optarg); break;
 		case 'g': gbits = atoi(optarg); break;
+		case 'p':
+			if (!strcmp(optarg, "auto"))
+				placement = HONE_PLACE_AUTO;
+			else if (!strcmp(optarg, "greedy"))
+				placement = HONE_PLACE_GREEDY;
+			else if (!strcmp(optarg, "balanced"))
+				placement = HONE_PLACE_BALANCED;
+			else
+				return cli_error("compile", "unknown placement '%s' (auto, greedy, balanced)",
+				                 optarg);
+			break;
 		case 'v': verbose = 1; break;
 		case 'h': fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
@@ -84,7 +99,7 @@ int cmd_compile(int argc, char **argv)
 		rc = cli_error_from("compile", &e, rc);
 		goto done;
 	}
-	hone_compile_opts co = {.verbose = verbose};
+	hone_compile_opts co = {.verbose = verbose, .placement = placement};
 	rc = hone_compile(net, cfg, &co, &img, &e);
 	if (rc) {
 		rc = cli_error_from("compile", &e, rc);

@@ -222,8 +222,18 @@ typedef struct hone_image {
 	hone_write *writes;
 } hone_image;
 
+/* How layers are spread over cores (docs/compiler.md, "Placement"). */
+enum hone_placement {
+	HONE_PLACE_AUTO = 0,      /* balanced on multi-core configurations,
+	                             greedy where balanced does not fit and on
+	                             one core: never refuses what greedy fits */
+	HONE_PLACE_GREEDY = 1,    /* fill core 0, then 1, ... */
+	HONE_PLACE_BALANCED = 2,  /* every layer split evenly over the cores */
+};
+
 typedef struct hone_compile_opts {
 	int verbose;              /* print placement to stderr */
+	int placement;            /* enum hone_placement; 0 (auto) by default */
 } hone_compile_opts;
 
 /* Map a network onto a configuration. A network that does not fit or

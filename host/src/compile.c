@@ -6,7 +6,9 @@
  *   1. widths: the network's integers must fit the chip's registers;
  *   2. the overflow bound of semantics.md, neuron by neuron, so that
  *      wrapping P-bit hardware equals unbounded arithmetic;
- *   3. placement: greedy, layer by layer, cores in order (docs/compiler.md);
+ *   3. placement, layer by layer: balanced (each layer split evenly over
+ *      the cores, so they integrate in parallel) or greedy (cores filled in
+ *      order); docs/compiler.md;
  *   4. emission: every register, segment and slot of every core, so an
  *      image defines the whole chip, ending with CMD reset_state.
  *
@@ -222,7 +224,7 @@ static const char *plural(uint64_t n)
 
 /* Explain why layer l did not fit; totals are taken before the layer. */
 static int nofit(const hone_net *net, const hone_config *cfg, int32_t l,
-                 int32_t placed, const core_state *before,
+                 bool balanced, int32_t placed, const core_state *before,
                  const enum resource *why, hone_error *err)
 {
 	const hone_layer *ly = &net->layers[l];
@@ -265,8 +267,8 @@ static int nofit(const hone_net *net, const hone_config *cfg, int32_t l,
 		unsigned count[RES_COUNT] = {0};
 		for (uint32_t k = 0; k < cfg->cores; k++)
 			count[why[k]]++;
-		APPEND("placed %d of %d neurons, no core of %s has room for the rest:",
-		       (int)placed, (int)ly->n_out, cfg->name);
+		APPEND("%s %d of %d neurons, no core of %s has room for the rest:",
+		       balanced ? "room for" : "placed", (int)placed, (int)ly->n_out, cfg->name);
 		const char *sep = " ";
 		for (int r = RES_SLOTS; r < RES_COUNT; r++) {
 			if (!count[r])
@@ -303,8 +305,131 @@ static int nofit(const hone_net *net, const hone_config *cfg, int32_t l,
 	return hone_fail(err, HONE_ERR_NOFIT, "%s", msg);
 }
 
-static int place(const hone_net *net, const hone_config *cfg, placement *pl,
-                 hone_error *err)
+/* Add a chunk of c neurons of layer l (from neuron_first) on core k. The
+ * caller checked that the core has the room (core_capacity). */
+static void add_chunk(const hone_config *cfg, placement *pl, int32_t l, uint32_t k,
+                      uint32_t n_in, const hone_profile *p, uint32_t neuron_first,
+                      uint32_t c)
+{
+	core_state *cs = &pl->core[k];
+	int prof = find_profile(cs, p);
+	if (prof < 0) {
+		prof = (int)cs->n_prof;
+		cs->prof[cs->n_prof++] = *p;
+	}
+	hone_chunk *ch = &pl->chunks[pl->n_chunks];
+	chunk_info *ci = &pl->info[pl->n_chunks];
+	ch->layer = l;
+	ch->core = (int32_t)k;
+	ch->slot_first = (int32_t)align_up(cs->next_slot, cfg->lanes);
+	ch->neuron_first = (int32_t)neuron_first;
+	ch->count = (int32_t)c;
+	ci->words_per_row = ceil_div(c, cfg->lanes);
+	ci->weight_base = cs->next_word;
+	ci->seg = cs->n_seg;
+	ci->profile = (uint8_t)prof;
+	pl->n_chunks++;
+	cs->next_slot = (uint32_t)ch->slot_first + c;
+	cs->next_word += n_in * ci->words_per_row;
+	cs->n_seg++;
+}
+
+/* Greedy: cores in order, each takes all it can. Returns the neurons
+ * placed; why[k] says what stopped core k (RES_NONE if nothing did). */
+static uint32_t place_layer_greedy(const hone_net *net, const hone_config *cfg,
+                                   placement *pl, int32_t l, enum resource *why,
+                                   uint32_t *mask)
+{
+	const hone_layer *ly = &net->layers[l];
+	const uint32_t n_in = (uint32_t)ly->n_in;
+	const hone_profile p = { ly->carry, ly->leak_shift, ly->reset };
+	uint32_t remaining = (uint32_t)ly->n_out, next_neuron = 0;
+	for (uint32_t k = 0; k < cfg->cores; k++) {
+		why[k] = RES_NONE;
+		if (remaining == 0)
+			continue;
+		uint32_t cap = core_capacity(cfg, &pl->core[k], n_in, &p, &why[k]);
+		if (cap == 0)
+			continue;
+		uint32_t c = cap < remaining ? cap : remaining;
+		if (c == remaining)
+			why[k] = RES_NONE;
+		add_chunk(cfg, pl, l, k, n_in, &p, next_neuron, c);
+		*mask |= 1u << k;
+		next_neuron += c;
+		remaining -= c;
+	}
+	return next_neuron;
+}
+
+/*
+ * Balanced: the layer's lane groups (ceil(n_out / lanes) words per row)
+ * are shared out as evenly as the cores' room allows (water-filling: the
+ * smallest t such that every core taking min(room, t) groups holds them
+ * all). Cores that take t groups rather than t-1 are chosen round-robin
+ * from *rot, which moves on from layer to layer, so the larger shares of
+ * successive layers land on different cores. Neurons are dealt out in core
+ * order; only the last chunk can end inside a word. Returns the neurons
+ * placed: all of them, or 0 when the cores' room in total is too small
+ * (then *fits receives what would fit, for the message).
+ */
+static uint32_t place_layer_balanced(const hone_net *net, const hone_config *cfg,
+                                     placement *pl, int32_t l, enum resource *why,
+                                     uint32_t *mask, uint32_t *rot, uint32_t *fits)
+{
+	const hone_layer *ly = &net->layers[l];
+	const uint32_t n_in = (uint32_t)ly->n_in, L = cfg->lanes;
+	const hone_profile p = { ly->carry, ly->leak_shift, ly->reset };
+	const uint32_t groups = ceil_div((uint32_t)ly->n_out, L);
+	uint32_t room[16], share[16], total = 0, tmax = 0; /* cores <= 16: hone_config_check */
+	for (uint32_t k = 0; k < cfg->cores; k++) {
+		room[k] = core_capacity(cfg, &pl->core[k], n_in, &p, &why[k]) / L;
+		total += room[k];
+		if (room[k] > tmax)
+			tmax = room[k];
+	}
+	if (total < groups) {
+		*fits = total * L;
+		return 0;
+	}
+	uint32_t t = 1;
+	for (;; t++) {
+		uint32_t held = 0;
+		for (uint32_t k = 0; k < cfg->cores; k++)
+			held += room[k] < t ? room[k] : t;
+		if (held >= groups || t >= tmax)
+			break;
+	}
+	uint32_t left = groups;
+	for (uint32_t k = 0; k < cfg->cores; k++) {
+		share[k] = room[k] < t - 1 ? room[k] : t - 1;
+		left -= share[k];
+	}
+	const uint32_t start = *rot;
+	for (uint32_t i = 0; i < cfg->cores && left > 0; i++) {
+		uint32_t k = (start + i) % cfg->cores;
+		if (room[k] >= t) {
+			share[k]++;
+			left--;
+			*rot = (k + 1) % cfg->cores;
+		}
+	}
+	uint32_t remaining = (uint32_t)ly->n_out, next_neuron = 0;
+	for (uint32_t k = 0; k < cfg->cores; k++) {
+		why[k] = RES_NONE;
+		if (share[k] == 0)
+			continue;
+		uint32_t c = share[k] * L < remaining ? share[k] * L : remaining;
+		add_chunk(cfg, pl, l, k, n_in, &p, next_neuron, c);
+		*mask |= 1u << k;
+		next_neuron += c;
+		remaining -= c;
+	}
+	return next_neuron;
+}
+
+static int place(const hone_net *net, const hone_config *cfg, int balanced,
+                 placement *pl, hone_error *err)
 {
 	const int32_t D = net->n_layers;
 	int32_t max_chunks = 0;
@@ -324,10 +449,10 @@ static int place(const hone_net *net, const hone_config *cfg, placement *pl,
 		goto out;
 	}
 
+	uint32_t rot = 0;
 	for (int32_t l = 0; l < D && rc == 0; l++) {
 		const hone_layer *ly = &net->layers[l];
 		const uint32_t n_in = (uint32_t)ly->n_in;
-		const hone_profile p = { ly->carry, ly->leak_shift, ly->reset };
 		if (n_in > cfg->axons) {
 			rc = hone_fail(err, HONE_ERR_NOFIT,
 			               "layer %d (%s): needs %u axons (one per input) but a core "
@@ -336,45 +461,19 @@ static int place(const hone_net *net, const hone_config *cfg, placement *pl,
 			break;
 		}
 		memcpy(before, pl->core, cfg->cores * sizeof *before);
-		uint32_t remaining = (uint32_t)ly->n_out, next_neuron = 0, mask = 0;
-		for (uint32_t k = 0; k < cfg->cores; k++) {
-			core_state *cs = &pl->core[k];
-			why[k] = RES_NONE;
-			if (remaining == 0)
-				continue;
-			uint32_t cap = core_capacity(cfg, cs, n_in, &p, &why[k]);
-			if (cap == 0)
-				continue;
-			uint32_t c = cap < remaining ? cap : remaining;
-			if (c == remaining)
-				why[k] = RES_NONE;
-			int prof = find_profile(cs, &p);
-			if (prof < 0) {
-				prof = (int)cs->n_prof;
-				cs->prof[cs->n_prof++] = p;
+		uint32_t mask = 0, placed, fits = 0;
+		if (balanced) {
+			placed = place_layer_balanced(net, cfg, pl, l, why, &mask, &rot, &fits);
+			if (placed < (uint32_t)ly->n_out) {
+				rc = nofit(net, cfg, l, true, (int32_t)fits, before, why, err);
+				break;
 			}
-			hone_chunk *ch = &pl->chunks[pl->n_chunks];
-			chunk_info *ci = &pl->info[pl->n_chunks];
-			ch->layer = l;
-			ch->core = (int32_t)k;
-			ch->slot_first = (int32_t)align_up(cs->next_slot, cfg->lanes);
-			ch->neuron_first = (int32_t)next_neuron;
-			ch->count = (int32_t)c;
-			ci->words_per_row = ceil_div(c, cfg->lanes);
-			ci->weight_base = cs->next_word;
-			ci->seg = cs->n_seg;
-			ci->profile = (uint8_t)prof;
-			pl->n_chunks++;
-			cs->next_slot = (uint32_t)ch->slot_first + c;
-			cs->next_word += n_in * ci->words_per_row;
-			cs->n_seg++;
-			mask |= 1u << k;
-			next_neuron += c;
-			remaining -= c;
-		}
-		if (remaining > 0) {
-			rc = nofit(net, cfg, l, (int32_t)next_neuron, before, why, err);
-			break;
+		} else {
+			placed = place_layer_greedy(net, cfg, pl, l, why, &mask);
+			if (placed < (uint32_t)ly->n_out) {
+				rc = nofit(net, cfg, l, false, (int32_t)placed, before, why, err);
+				break;
+			}
 		}
 		/* Route segments carry one axon_base for every core of their
 		 * mask, so the layer's source needs one axon range on all of
@@ -407,10 +506,13 @@ out:
 }
 
 static void print_placement(const hone_net *net, const hone_config *cfg,
-                            const placement *pl)
+                            const placement *pl, bool balanced, int mode)
 {
-	fprintf(stderr, "placement on %s (%u core%s x %u slots, %u lanes, %u weight words, "
-	        "%u axons):\n", cfg->name, cfg->cores, plural(cfg->cores), cfg->neurons,
+	fprintf(stderr, "%s placement%s on %s (%u core%s x %u slots, %u lanes, %u weight words, "
+	        "%u axons):\n", balanced ? "balanced" : "greedy",
+	        mode == HONE_PLACE_AUTO && !balanced && cfg->cores > 1 ?
+	                " (balanced does not fit)" : "",
+	        cfg->name, cfg->cores, plural(cfg->cores), cfg->neurons,
 	        cfg->lanes, cfg->weight_words, cfg->axons);
 	fprintf(stderr, "  %-5s %-16s %4s  %-11s  %-11s  %-11s  %-13s  %s\n", "layer", "name",
 	        "core", "neurons", "slots", "axons", "weight words", "profile");
@@ -568,13 +670,42 @@ int hone_compile(const hone_net *net, const hone_config *cfg,
 	    (rc = check_overflow(net, cfg, err)))
 		return rc;
 
+	const int mode = opts ? opts->placement : HONE_PLACE_AUTO;
+	if (mode != HONE_PLACE_AUTO && mode != HONE_PLACE_GREEDY && mode != HONE_PLACE_BALANCED)
+		return hone_fail(err, HONE_ERR_INVALID, "hone_compile: unknown placement %d "
+		                 "(0 auto, 1 greedy, 2 balanced)", mode);
+	/* Auto: balanced on several cores; where that does not fit, greedy,
+	 * whose refusal is the one reported. So auto fits exactly what
+	 * greedy or balanced fits. On one core the two are the same. */
+	bool balanced = mode == HONE_PLACE_BALANCED ||
+	                (mode == HONE_PLACE_AUTO && cfg->cores > 1);
 	placement pl = {0};
-	if ((rc = place(net, cfg, &pl, err))) {
+	hone_error berr = {0};
+	rc = place(net, cfg, balanced, &pl, balanced ? &berr : err);
+	if (rc == HONE_ERR_NOFIT && balanced) {
+		placement_free(&pl);
+		memset(&pl, 0, sizeof pl);
+		hone_error gerr = {0};
+		int grc = place(net, cfg, false, &pl, &gerr);
+		if (mode == HONE_PLACE_AUTO) {
+			rc = grc;
+			balanced = false;
+			if (grc)
+				hone_fail(err, grc, "%s", gerr.msg);
+		} else {
+			/* Explicit balanced: its own refusal, and a hint. */
+			hone_fail(err, rc, "%s%s", berr.msg,
+			          grc == 0 ? " (the greedy placement fits this network)" : "");
+		}
+	} else if (rc && balanced) {
+		hone_fail(err, rc, "%s", berr.msg);
+	}
+	if (rc) {
 		placement_free(&pl);
 		return rc;
 	}
 	if (opts && opts->verbose)
-		print_placement(net, cfg, &pl);
+		print_placement(net, cfg, &pl, balanced, mode);
 
 	hone_image *img = calloc(1, sizeof *img);
 	const int32_t n_out = net->layers[net->n_layers - 1].n_out;
