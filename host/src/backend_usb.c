@@ -34,6 +34,12 @@
 #define OPEN_TIMEOUT_MS 750    /* link RESET: a loaded bitstream answers in ms */
 #define ANSWER_TIMEOUT_MS 5000 /* a chip that acknowledges but never answers */
 #define BACKLOG_BYTES 65536    /* command bytes queued before producers poll */
+/* Retransmission timeouts in a row, without any frame acknowledged, before
+ * the link is dead: 25 x (20 ms + the window's wire time) is about half a
+ * second at 3 Mbaud, so an FPGA that stops behind a live FT2232H is
+ * reported within a second too. A live chip acknowledges every DATA frame
+ * on arrival, busy or not (credits keep frames from waiting for room). */
+#define LINK_MAX_TIMEOUTS 25
 
 typedef struct usb_result {
 	uint64_t tick;
@@ -427,7 +433,7 @@ static int usb_open(hone_device *dev, const char *arg, hone_error *err)
 	if ((rc = hone_ftdi_open(&fo, &ud->f, err)))
 		return rc;
 	snprintf(ud->name, sizeof ud->name, "%s", hone_ftdi_name(ud->f));
-	hone_link_params lp = {.baud = ud->baud};
+	hone_link_params lp = {.baud = ud->baud, .max_timeouts = LINK_MAX_TIMEOUTS};
 	ud->l = hone_link_new(&lp);
 	ud->input_seen = calloc(65536, sizeof *ud->input_seen);
 	ud->frame = calloc(65536, 1);

@@ -893,9 +893,20 @@ int hone_ftdi_open(const hone_ftdi_opts *opts, hone_ftdi **out, hone_error *err)
 	rc = configure(f, err);
 	if (rc)
 		goto fail;
-	/* Watchdogs: a live chip completes an IN transfer every latency_ms;
-	 * the queue ahead of a transfer adds its time on the wire. */
-	f->in_timeout_ms = o.timeout_ms + baud_ms(f->st.baud, (long)o.n_in * o.in_size);
+	/* Watchdogs. An IN transfer ends at its first short packet, and the
+	 * chip sends one when its latency timer expires with less than a
+	 * packet: if the UART cannot bring a packet's payload within a
+	 * latency period (3 Mbaud: 300 bytes a millisecond, 510 to a packet
+	 * on high speed), every packet is short and a live chip completes a
+	 * transfer every latency_ms. On a faster line (12 Mbaud, or 64-byte
+	 * packets on full speed) packets can be full, and a transfer, with
+	 * the queue ahead of it, may take its time on the wire. An OUT
+	 * transfer always may: the UART drains it. */
+	long per_latency = (long)f->st.baud / 10 * o.latency_ms / 1000;
+	f->in_timeout_ms = o.timeout_ms +
+		(per_latency < f->st.max_packet - 2
+		 ? 4 * o.latency_ms
+		 : baud_ms(f->st.baud, (long)o.n_in * o.in_size));
 	f->out_timeout_ms = o.timeout_ms + baud_ms(f->st.baud, (long)o.n_out * o.out_size);
 	size_t in_cap = (size_t)o.n_in * (size_t)o.in_size * 4;
 	if (in_cap < 256 * 1024)
