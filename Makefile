@@ -107,7 +107,8 @@ check-long: bootstrap
 
 bench: bootstrap
 	@$(MAKE) --no-print-directory all
-	$(HONE) bench
+	$(HONE) bench --target up5k
+	$(HONE) bench --target sim16 --limit 1000
 
 demo: bootstrap
 	@$(MAKE) --no-print-directory all

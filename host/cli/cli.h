@@ -33,6 +33,11 @@ void cli_progress_done(cli_progress *p);
 
 double cli_now(void);
 
+/* Counters accumulated since `base` (read right after loading, so that
+ * image writes and the reset sweep do not count as work). */
+int cli_counters_since(hone_device *dev, const hone_counters *base,
+                       hone_counters *out, hone_error *err);
+
 /* The input set of `hone run` / `hone verify` / `hone bench`. */
 typedef struct cli_inputs {
 	hone_dataset *ds;         /* when a data set was chosen */

@@ -234,15 +234,18 @@ int cmd_bench(int argc, char **argv)
 	double t_ref[16], t_dense[16];
 	hone_counters ref_ctr = {0};
 	for (int k = 0; k < repeat; k++) {
+		hone_counters base = {0};
 		rc = hone_open("ref:", &dev, &e);
 		if (!rc)
 			rc = hone_load(dev, img, &e);
+		if (!rc)
+			rc = hone_read_counters(dev, &base, &e);
 		double t0 = cli_now();
 		if (!rc)
 			rc = hone_run_samples(dev, img, g, n, pred_ref, NULL, NULL, &e);
 		t_ref[k] = cli_now() - t0;
 		if (!rc)
-			rc = hone_read_counters(dev, &ref_ctr, &e);
+			rc = cli_counters_since(dev, &base, &ref_ctr, &e);
 		hone_close(dev);
 		dev = NULL;
 		if (rc) {
@@ -301,15 +304,20 @@ int cmd_bench(int argc, char **argv)
 	hone_counters sim_ctr = {0};
 	double t_sim = 0;
 	size_t sim_n = (size_t)sim_limit < n ? (size_t)sim_limit : n, sim_mismatch = 0;
-	rc = sim_n ? hone_open("sim:", &dev, &e) : HONE_ERR_INVALID;
+	hone_counters sim_base = {0};
+	char sim_uri[32];
+	snprintf(sim_uri, sizeof sim_uri, "sim:%s", cfg->name);
+	rc = sim_n ? hone_open(sim_uri, &dev, &e) : HONE_ERR_INVALID;
 	if (!rc)
 		rc = hone_load(dev, img, &e);
+	if (!rc)
+		rc = hone_read_counters(dev, &sim_base, &e);
 	if (!rc) {
 		double t0 = cli_now();
 		rc = hone_run_samples(dev, img, g, sim_n, pred_sim, NULL, NULL, &e);
 		t_sim = cli_now() - t0;
 		if (!rc)
-			rc = hone_read_counters(dev, &sim_ctr, &e);
+			rc = cli_counters_since(dev, &sim_base, &sim_ctr, &e);
 	}
 	if (rc)
 		snprintf(sim_why, sizeof sim_why, "%s", sim_n ? e.msg : "--sim-limit 0");

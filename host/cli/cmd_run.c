@@ -177,6 +177,11 @@ int cmd_run(int argc, char **argv)
 	rc = open_loaded("run", backend, img, &dev);
 	if (rc)
 		goto done;
+	hone_counters base;
+	if ((rc = hone_read_counters(dev, &base, &e))) {
+		rc = cli_error_from("run", &e, rc);
+		goto done;
+	}
 	double t0 = cli_now();
 	if (json)
 		printf("{\"image\": \"%s\", \"backend\": \"%s\", \"inputs\": \"%s\", ",
@@ -204,7 +209,7 @@ int cmd_run(int argc, char **argv)
 	}
 	double secs = cli_now() - t0;
 	hone_counters ctr;
-	rc = hone_read_counters(dev, &ctr, &e);
+	rc = cli_counters_since(dev, &base, &ctr, &e);
 	if (rc) {
 		rc = cli_error_from("run", &e, rc);
 		goto done;
@@ -250,6 +255,7 @@ typedef struct verify_state {
 	uint64_t ticks, spikes_compared, potentials_compared, mismatches;
 	int reported;
 	bool quiet;
+	hone_counters base[MAX_BACKENDS]; /* right after loading */
 	int32_t *counts;       /* decode of backend 0: per output neuron */
 } verify_state;
 
@@ -410,6 +416,8 @@ int cmd_verify(int argc, char **argv)
 		if (rc)
 			goto done;
 		rc = hone_set_trace(vs.dev[vs.nb], 1, &e);
+		if (!rc)
+			rc = hone_read_counters(vs.dev[vs.nb], &vs.base[vs.nb], &e);
 		vs.nb++;
 		if (rc) {
 			rc = cli_error_from("verify", &e, rc);
@@ -483,7 +491,7 @@ int cmd_verify(int argc, char **argv)
 		goto done;
 	hone_counters ctr[MAX_BACKENDS];
 	for (int b = 0; b < vs.nb; b++) {
-		if ((rc = hone_read_counters(vs.dev[b], &ctr[b], &e))) {
+		if ((rc = cli_counters_since(vs.dev[b], &vs.base[b], &ctr[b], &e))) {
 			rc = cli_error_from("verify", &e, rc);
 			goto done;
 		}

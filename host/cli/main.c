@@ -49,6 +49,22 @@ double cli_now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+int cli_counters_since(hone_device *dev, const hone_counters *base,
+                       hone_counters *out, hone_error *err)
+{
+	int rc = hone_read_counters(dev, out, err);
+	if (rc)
+		return rc;
+	out->ticks -= base->ticks;
+	out->events -= base->events;
+	out->sops -= base->sops;
+	out->cycles -= base->cycles;
+	out->link_bytes_out -= base->link_bytes_out;
+	out->link_bytes_in -= base->link_bytes_in;
+	out->link_payload_bytes -= base->link_payload_bytes;
+	return 0;
+}
+
 void cli_progress_init(cli_progress *p, const char *what, bool quiet)
 {
 	p->what = what;
