@@ -22,7 +22,11 @@
 // SPIKE and TRACE response of the tick went out before it).
 //
 // READ, WRITE, TRACE, COUNTERS and CAPS wait for the chip to be quiet, so a
-// read sees every event sent before it integrated.
+// read sees every event sent before it integrated. The decoder keeps no
+// copy of a command: a WRITE is taken only when the core has done it (its
+// fields stay on the bus meanwhile, valid/ready), the others when they
+// start; what their answers need (op, word index, the CHIPREG value read)
+// is a few bits.
 `default_nettype none
 
 module hone_chip #(
@@ -36,7 +40,7 @@ module hone_chip #(
 	parameter WWORDS    = 256,
 	parameter AXSEGS    = 8,
 	parameter RTSEGS    = 8,
-	parameter EQ_ABITS  = 3,
+	parameter EQ_ABITS  = 2,
 	parameter WMEM_IMPL = "behavioural",
 	parameter [31:0] BUILD_ID = 32'h0
 ) (
@@ -66,20 +70,18 @@ module hone_chip #(
 	localparam [2:0] MEM_CHIPREG = 3'd0, MEM_CMD = 3'd7;
 	localparam [7:0] TARGET_CHIP = 8'hFF;
 
-	localparam [2:0] D_IDLE = 3'd0, D_QUIET = 3'd1, D_READ = 3'd2,
+	localparam [2:0] D_IDLE = 3'd0, D_WRITE = 3'd1, D_READ = 3'd2,
 	                 D_FIRE = 3'd3, D_RESP = 3'd4;
 
 	// ------------------------------------------------------------ decoder state
-	reg  [2:0]  dec_state_q, dec_state_d;
-	reg  [2:0]  dec_op_q, dec_op_d;
-	reg  [7:0]  dec_target_q, dec_target_d;
-	reg  [2:0]  dec_mem_q, dec_mem_d;
-	reg  [15:0] dec_addr_q, dec_addr_d;
-	reg  [63:0] dec_data_q, dec_data_d;
-	reg  [1:0]  dec_wait_q, dec_wait_d;     // read latency
-	reg  [1:0]  dec_idx_q, dec_idx_d;       // word of a multi-word answer
-	reg  [63:0] dec_rdata_q, dec_rdata_d;
-	reg         trace_en_q, trace_en_d;
+	localparam CT = (CORES > 1) ? $clog2(CORES) : 1;
+	reg  [2:0]    dec_state_q, dec_state_d;
+	reg  [2:0]    dec_op_q, dec_op_d;       // op being answered
+	reg  [1:0]    dec_idx_q, dec_idx_d;     // word of a multi-word answer
+	reg           dec_core_q, dec_core_d;   // READ of a core (else CHIPREG)
+	reg  [CT-1:0] dec_tgt_q, dec_tgt_d;     // ... which one
+	reg  [15:0]   dec_creg_q, dec_creg_d;   // CHIPREG value read
+	reg           trace_en_q, trace_en_d;
 
 	reg  [15:0] in_mask_q, in_mask_d;       // CHIPREG input_core_mask
 	reg  [11:0] in_abase_q, in_abase_d;     // CHIPREG input_axon_base
@@ -95,7 +97,7 @@ module hone_chip #(
 	reg  [CW-1:0] snap_cycles_q, snap_cycles_d;
 
 	// ------------------------------------------------------------ cores
-	wire [CORES-1:0]       core_busy, core_fire_busy, core_cnt_event;
+	wire [CORES-1:0]       core_busy, core_rebuild, core_fire_busy, core_cnt_event;
 	wire [CORES*12-1:0]    core_cnt_sops;
 	wire [CORES*64-1:0]    core_rdata;
 	wire [CORES-1:0]       core_ev_valid, core_ev_ready;
@@ -119,6 +121,7 @@ module hone_chip #(
 				.PBITS     (PBITS),
 				.GBITS     (GBITS),
 				.NEURONS   (NEURONS),
+				.AXONS     (AXONS),
 				.WWORDS    (WWORDS),
 				.AXSEGS    (AXSEGS),
 				.RTSEGS    (RTSEGS),
@@ -129,9 +132,9 @@ module hone_chip #(
 				.i_rst_n       (i_rst_n),
 				.i_cfg_we      (cfg_we[gc]),
 				.i_cfg_re      (cfg_re[gc]),
-				.i_cfg_mem     (dec_mem_q),
-				.i_cfg_addr    (dec_addr_q),
-				.i_cfg_wdata   (dec_data_q),
+				.i_cfg_mem     (i_cmd_mem),
+				.i_cfg_addr    (i_cmd_addr),
+				.i_cfg_wdata   (i_cmd_data),
 				.o_cfg_rdata   (core_rdata[gc*64 +: 64]),
 				.i_fire        (fire),
 				.i_trace_en    (trace_en_q),
@@ -149,6 +152,7 @@ module hone_chip #(
 				.o_trace_u     (core_tr_u[gc*PBITS +: PBITS]),
 				.o_trace_s     (core_tr_s[gc]),
 				.o_busy        (core_busy[gc]),
+				.o_rebuild     (core_rebuild[gc]),
 				.o_fire_busy   (core_fire_busy[gc]),
 				.o_cnt_event   (core_cnt_event[gc]),
 				.o_cnt_sops    (core_cnt_sops[gc*12 +: 12])
@@ -309,17 +313,28 @@ module hone_chip #(
 	end
 
 	// ------------------------------------------------------------ decoder
-	wire quiet = (core_busy == {CORES{1'b0}}) && !in_valid && !hq_valid && !fab_busy;
+	wire engines_idle = (core_busy == {CORES{1'b0}}) && !in_valid && !hq_valid && !fab_busy;
+	// quiet: nothing in flight anywhere. A WRITE need not wait for the axon
+	// tables being rebuilt (it only restarts that), everything else does.
+	wire quiet = engines_idle && (core_rebuild == {CORES{1'b0}});
 	wire fire_done = (core_fire_busy == {CORES{1'b0}}) && !hq_valid;
-	wire target_core = ({24'd0, dec_target_q} < CORES);
+	wire cmd_core = ({24'd0, i_cmd_target} < CORES);
+	wire cmd_go = i_cmd_valid && !in_event && (dec_state_q == D_IDLE) &&
+	              ((i_cmd_op == OP_WRITE) ? engines_idle : quiet);
+	// a WRITE is taken when the cores are done with it; the rest at once
+	reg  cmd_take;
 
-	assign o_cmd_ready = (dec_state_q == D_IDLE) && (!in_event || !in_keep || in_push_ready);
+	assign o_cmd_ready = ((dec_state_q == D_IDLE) && in_event && (!in_keep || in_push_ready)) ||
+	                     cmd_take;
 
 	always @(*) begin
 		case (dec_op_q)
 		OP_READ: begin
 			dec_rsp_kind = RSP_READ_DATA;
-			dec_rsp_data = dec_rdata_q;
+			dec_rsp_data = {48'd0, dec_creg_q};
+			for (c = 0; c < CORES; c = c + 1)
+				if (dec_core_q && {{(32-CT){1'b0}}, dec_tgt_q} == c)
+					dec_rsp_data = core_rdata[c*64 +: 64];
 		end
 		OP_COUNTERS: begin
 			dec_rsp_kind = RSP_COUNTER;
@@ -351,13 +366,10 @@ module hone_chip #(
 	always @(*) begin
 		dec_state_d = dec_state_q;
 		dec_op_d = dec_op_q;
-		dec_target_d = dec_target_q;
-		dec_mem_d = dec_mem_q;
-		dec_addr_d = dec_addr_q;
-		dec_data_d = dec_data_q;
-		dec_wait_d = dec_wait_q;
 		dec_idx_d = dec_idx_q;
-		dec_rdata_d = dec_rdata_q;
+		dec_core_d = dec_core_q;
+		dec_tgt_d = dec_tgt_q;
+		dec_creg_d = dec_creg_q;
 		trace_en_d = trace_en_q;
 		in_mask_d = in_mask_q;
 		in_abase_d = in_abase_q;
@@ -367,51 +379,45 @@ module hone_chip #(
 		cfg_we = {CORES{1'b0}};
 		cfg_re = {CORES{1'b0}};
 		fire = 1'b0;
+		cmd_take = 1'b0;
 
 		case (dec_state_q)
 		D_IDLE: begin
-			if (i_cmd_valid && !in_event) begin
+			if (cmd_go) begin
 				dec_op_d = i_cmd_op;
-				dec_target_d = i_cmd_target;
-				dec_mem_d = i_cmd_mem;
-				dec_addr_d = i_cmd_addr;
-				dec_data_d = i_cmd_data;
-				dec_state_d = D_QUIET;
-			end
-		end
-		D_QUIET: begin
-			if (quiet) begin
 				dec_idx_d = 2'd0;
-				dec_state_d = D_IDLE;
-				case (dec_op_q)
+				cmd_take = (i_cmd_op != OP_WRITE);
+				case (i_cmd_op)
 				OP_WRITE: begin
-					if (target_core)
+					dec_state_d = D_WRITE;
+					if (cmd_core)
 						for (c = 0; c < CORES; c = c + 1)
-							cfg_we[c] = ({24'd0, dec_target_q} == c);
-					else if (dec_target_q == TARGET_CHIP && dec_mem_q == MEM_CMD)
+							cfg_we[c] = ({24'd0, i_cmd_target} == c);
+					else if (i_cmd_target == TARGET_CHIP && i_cmd_mem == MEM_CMD)
 						cfg_we = {CORES{1'b1}};
-					else if (dec_target_q == TARGET_CHIP && dec_mem_q == MEM_CHIPREG) begin
-						case (dec_addr_q)
-						16'd0: in_mask_d = dec_data_q[15:0];
-						16'd1: in_abase_d = dec_data_q[11:0];
-						16'd2: in_n_d = dec_data_q[15:0];
+					else if (i_cmd_target == TARGET_CHIP && i_cmd_mem == MEM_CHIPREG) begin
+						case (i_cmd_addr)
+						16'd0: in_mask_d = i_cmd_data[15:0];
+						16'd1: in_abase_d = i_cmd_data[11:0];
+						16'd2: in_n_d = i_cmd_data[15:0];
 						default: ;
 						endcase
 					end
 				end
 				OP_READ: begin
-					dec_rdata_d = 64'd0;
-					if (target_core) begin
+					dec_core_d = cmd_core;
+					dec_tgt_d = i_cmd_target[CT-1:0];
+					dec_creg_d = 16'd0;
+					if (cmd_core) begin
 						for (c = 0; c < CORES; c = c + 1)
-							cfg_re[c] = ({24'd0, dec_target_q} == c);
-						dec_wait_d = 2'd2;
+							cfg_re[c] = ({24'd0, i_cmd_target} == c);
 						dec_state_d = D_READ;
 					end else begin
-						if (dec_target_q == TARGET_CHIP && dec_mem_q == MEM_CHIPREG) begin
-							case (dec_addr_q)
-							16'd0: dec_rdata_d = {48'd0, in_mask_q};
-							16'd1: dec_rdata_d = {52'd0, in_abase_q};
-							16'd2: dec_rdata_d = {48'd0, in_n_q};
+						if (i_cmd_target == TARGET_CHIP && i_cmd_mem == MEM_CHIPREG) begin
+							case (i_cmd_addr)
+							16'd0: dec_creg_d = in_mask_q;
+							16'd1: dec_creg_d = {4'd0, in_abase_q};
+							16'd2: dec_creg_d = in_n_q;
 							default: ;
 							endcase
 						end
@@ -422,7 +428,7 @@ module hone_chip #(
 					fire = 1'b1;
 					dec_state_d = D_FIRE;
 				end
-				OP_TRACE: trace_en_d = dec_data_q[0];
+				OP_TRACE: trace_en_d = i_cmd_data[0];
 				OP_COUNTERS: begin
 					snap_cycles_d = cnt_cycles_q;
 					dec_state_d = D_RESP;
@@ -432,14 +438,16 @@ module hone_chip #(
 				endcase
 			end
 		end
-		D_READ: begin
-			dec_wait_d = dec_wait_q - 2'd1;
-			if (dec_wait_q == 2'd1) begin
-				for (c = 0; c < CORES; c = c + 1)
-					if ({24'd0, dec_target_q} == c)
-						dec_rdata_d = core_rdata[c*64 +: 64];
-				dec_state_d = D_RESP;
+		D_WRITE: begin
+			// the cores are done with the write (segments take 4 cycles)
+			if (core_busy == {CORES{1'b0}}) begin
+				cmd_take = 1'b1;
+				dec_state_d = D_IDLE;
 			end
+		end
+		D_READ: begin
+			if (core_busy == {CORES{1'b0}})
+				dec_state_d = D_RESP;
 		end
 		D_FIRE: begin
 			if (fire_done)
@@ -479,27 +487,23 @@ module hone_chip #(
 				acc_events_d[c*32 +: 32] = 32'd0;
 				acc_sops_d[c*40 +: 40] = 40'd0;
 			end
-			if (cfg_we[c] && dec_mem_q == MEM_CMD) begin
+			if (cfg_we[c] && i_cmd_mem == MEM_CMD) begin
 				acc_events_d[c*32 +: 32] = 32'd0;
 				acc_sops_d[c*40 +: 40] = 40'd0;
 			end
 		end
 	end
 
-	wire unused_ok = &{1'b0, in_count, hq_count, i_cmd_data[63:GBITS],
-	                   fab_out_payload[CORES*PW +: GBITS]};
+	wire unused_ok = &{1'b0, in_count, hq_count, fab_out_payload[CORES*PW +: GBITS]};
 
 	always @(posedge i_clk or negedge i_rst_n) begin
 		if (!i_rst_n) begin
 			dec_state_q   <= D_IDLE;
 			dec_op_q      <= 3'd0;
-			dec_target_q  <= 8'd0;
-			dec_mem_q     <= 3'd0;
-			dec_addr_q    <= 16'd0;
-			dec_data_q    <= 64'd0;
-			dec_wait_q    <= 2'd0;
 			dec_idx_q     <= 2'd0;
-			dec_rdata_q   <= 64'd0;
+			dec_core_q    <= 1'b0;
+			dec_tgt_q     <= {CT{1'b0}};
+			dec_creg_q    <= 16'd0;
 			trace_en_q    <= 1'b0;
 			in_mask_q     <= 16'd0;
 			in_abase_q    <= 12'd0;
@@ -514,13 +518,10 @@ module hone_chip #(
 		end else begin
 			dec_state_q   <= dec_state_d;
 			dec_op_q      <= dec_op_d;
-			dec_target_q  <= dec_target_d;
-			dec_mem_q     <= dec_mem_d;
-			dec_addr_q    <= dec_addr_d;
-			dec_data_q    <= dec_data_d;
-			dec_wait_q    <= dec_wait_d;
 			dec_idx_q     <= dec_idx_d;
-			dec_rdata_q   <= dec_rdata_d;
+			dec_core_q    <= dec_core_d;
+			dec_tgt_q     <= dec_tgt_d;
+			dec_creg_q    <= dec_creg_d;
 			trace_en_q    <= trace_en_d;
 			in_mask_q     <= in_mask_d;
 			in_abase_q    <= in_abase_d;

@@ -4,29 +4,42 @@
 // docs/semantics.md). Blocks, named by the prefix of the signals they drive:
 //
 //   EVQ_  event queue (axon, g) from the fabric
-//   LK_   axon-segment lookup: which row of weights an event reads
+//   L1_   axon lookup: the axon's segment from the axon table (AXT_)
+//   D_    descriptor of the last segment used, fetched from the table RAM
+//   L2_   row descriptor: first weight word, slots, words, g
 //   ST_   row streamer: one weight word (LANES weights) per cycle
 //   S1_/S2_ read-modify-write pipeline into the LANES potential banks
 //   SW_/F1_/F2_ fire sweep (and the reset_state sweep) over the slots
+//   RB_   rebuild of the axon table after an AXSEG write
+//   SG_/RS_ segment writes and reads of the configuration
 //   CLR_  clear of every memory after reset (SPRAM has no init value)
-//   CFG_  configuration reads and writes from the chip's command decoder
+//
+// Memories (docs/rtl.md "a core"): the weight memory; LANES potential
+// banks; the enable bits (one LANES-bit word per bank address); the neuron
+// parameters; the axon table (AXONS entries {valid, segment}); and the
+// table RAM, one 16-bit EBR holding both segment tables (four words per
+// segment, the 64-bit word of docs/chip-image.md in 16-bit pieces) and the
+// spike bitmap of the last fire sweep (one LANES-bit word per bank
+// address). Nothing wide lives in flip-flops.
 //
 // Integrate pipeline, one event:
-//   LK0  head of EVQ matched against the 8 axon segments (parallel compare)
-//   LK1  row descriptor registered; its first word address is computed
-//        (weight_base + offset * words_per_row) as the streamer loads it
-//   ST   issues one weight-memory read per cycle; the next descriptor is
-//        loaded on the last word, so rows follow each other with no bubble
+//   L1   the axon table answers (read as the event leaves EVQ); if the
+//        segment is the one in D_, the product (axon - first) * words is
+//        registered into L2, else D_ is fetched first (4 reads)
+//   L2   row descriptor; the streamer loads it on its last word, so rows
+//        follow each other with no bubble
+//   ST   issues one weight-memory read per cycle
 //   S1   weight word arrives; LANES products w*g; potential banks read
 //   S2   potential words arrive; a += w*g per lane; write back
-// The potential of a word is read in S1 and written in S2, one cycle later,
-// so the only hazard is a word read while the previous cycle writes it
-// (back-to-back events on the same slots): S2 then takes the value just
-// written (WB_ registers) instead of the stale memory word.
+// A potential word is read in S1 and written in S2; a word read on the
+// edge that writes it would be stale, so the streamer waits one cycle
+// when its next word has the bank address of the word just issued (only
+// back-to-back single-word rows on the same slots).
 //
 // Fire sweep: slot n = 0 .. n_neurons-1, one per cycle, three stages
-// (read; threshold/reset/clamp; carry+bias and write back), emits spikes
-// into the spike queue (drained by hone_router) and TRACE words.
+// (read; threshold/reset/clamp; carry+bias and write back); the spike bits
+// of each LANES slots are written to the bitmap as one word. When the
+// sweep ends, hone_router scans the bitmap segment by segment.
 `default_nettype none
 
 module hone_core #(
@@ -36,21 +49,24 @@ module hone_core #(
 	parameter PBITS     = 16,
 	parameter GBITS     = 4,
 	parameter NEURONS   = 32,
+	parameter AXONS     = 128,
 	parameter WWORDS    = 256,
 	parameter AXSEGS    = 8,
 	parameter RTSEGS    = 8,
-	parameter EQ_ABITS  = 3,
+	parameter EQ_ABITS  = 2,
 	parameter WMEM_IMPL = "behavioural"
 ) (
 	input  wire               i_clk,
 	input  wire               i_rst_n,
-	// configuration access: only while the chip is quiet
+	// configuration access, only while the core is idle. A write's fields
+	// stay on the bus until o_busy falls again (segment writes take four
+	// cycles); a read's fields only in the cycle of i_cfg_re.
 	input  wire               i_cfg_we,
 	input  wire               i_cfg_re,
 	input  wire [2:0]         i_cfg_mem,
 	input  wire [15:0]        i_cfg_addr,
 	input  wire [63:0]        i_cfg_wdata,
-	output wire [63:0]        o_cfg_rdata,   // two cycles after i_cfg_re
+	output wire [63:0]        o_cfg_rdata,   // valid when o_busy falls after i_cfg_re
 	// tick control
 	input  wire               i_fire,        // start the fire sweep
 	input  wire               i_trace_en,
@@ -72,6 +88,7 @@ module hone_core #(
 	output wire               o_trace_s,
 	// status and counter increments
 	output wire               o_busy,        // anything stored or in flight
+	output wire               o_rebuild,     // the axon table is being rebuilt
 	output wire               o_fire_busy,   // sweep, spikes or traces not drained
 	output wire               o_cnt_event,
 	output wire [11:0]        o_cnt_sops
@@ -81,11 +98,22 @@ module hone_core #(
 	localparam NB  = $clog2(NEURONS);
 	localparam PA  = NB - LB;                 // potential bank address bits
 	localparam WA  = $clog2(WWORDS);
+	localparam AB  = $clog2(AXONS);
 	localparam WW  = LANES * WBITS;
 	localparam PRW = 2 * PBITS + 3;           // {enable, profile, bias, threshold}
-	localparam PRB = WBITS + GBITS;           // product w*g, signed
-	localparam CB  = (WA > NB ? WA : NB) + 1; // clear counter
-	localparam [CB-1:0] CLR_END = (WWORDS > NEURONS) ? WWORDS[CB-1:0] : NEURONS[CB-1:0];
+	// The lanes' multiply-adds go into the UP5K's DSPs where it has them
+	// (the UltraPlus is the part with SPRAM, hence the test).
+	localparam MAC_IMPL = (WMEM_IMPL == "spram") ? "ice40_dsp" : "behavioural";
+	localparam SEGS = (AXSEGS > RTSEGS) ? AXSEGS : RTSEGS;
+	localparam SI  = (SEGS > 1) ? $clog2(SEGS) : 1;   // segment index bits
+	localparam SW  = SI + 3;                  // {table, segment, piece}
+	localparam TA  = ((SW > PA) ? SW : PA) + 1;       // table RAM address bits
+	localparam [TA-1:0] BM_BASE = {1'b1, {(TA-1){1'b0}}};
+	localparam CLR_W = (WWORDS > NEURONS) ? WWORDS : NEURONS;
+	localparam CLR_A = (AXONS > (1 << TA)) ? AXONS : (1 << TA);
+	localparam CLR_N = (CLR_W > CLR_A) ? CLR_W : CLR_A;
+	localparam CB  = $clog2(CLR_N) + 1;       // clear counter
+	localparam [CB-1:0] CLR_END = CLR_N[CB-1:0];
 
 	localparam [2:0] MEM_COREREG = 3'd1, MEM_AXSEG = 3'd2, MEM_RTSEG = 3'd3,
 	                 MEM_WEIGHT = 3'd4, MEM_NPARAM = 3'd5, MEM_POT = 3'd6,
@@ -94,25 +122,49 @@ module hone_core #(
 	// ------------------------------------------------------------ registers
 	reg  [12:0]          n_neurons_q, n_neurons_d;
 	reg  [6*4-1:0]       profile_q, profile_d;     // 4 x {reset, shift[3:0], carry}
-	reg  [AXSEGS*64-1:0] axseg_q, axseg_d;
-	reg  [RTSEGS*64-1:0] rtseg_q, rtseg_d;
 
 	reg                  clr_active_q, clr_active_d;
 	reg  [CB-1:0]        clr_n_q, clr_n_d;
 
-	// lookup stage register (LK1)
-	reg                  lk_valid_q, lk_valid_d;
-	reg  [11:0]          lk_off_q, lk_off_d;
-	reg  [15:0]          lk_wbase_q, lk_wbase_d;
-	reg  [11:0]          lk_nf_q, lk_nf_d;
-	reg  [11:0]          lk_rn_q, lk_rn_d;
-	reg  [GBITS-1:0]     lk_g_q, lk_g_d;
+	// axon lookup (L1)
+	reg                  l1_valid_q, l1_valid_d;
+	reg  [11:0]          l1_axon_q, l1_axon_d;
+	reg  [GBITS-1:0]     l1_g_q, l1_g_d;
+	reg                  l1_held_q, l1_held_d;     // table answer kept in l1_ent_q
+	reg  [SI:0]          l1_ent_q, l1_ent_d;
+
+	// the product (axon - first) * words, one set bit a cycle
+	reg                  mp_busy_q, mp_busy_d;
+	reg  [WA-1:0]        mp_acc_q, mp_acc_d;
+	reg  [PA:0]          mp_rem_q, mp_rem_d;
+
+	// descriptor of the segment last used
+	reg                  d_valid_q, d_valid_d;
+	reg  [SI-1:0]        d_tag_q, d_tag_d;
+	reg  [AB-1:0]        d_first_q, d_first_d;
+	reg  [WA-1:0]        d_wbase_q, d_wbase_d;
+	reg  [PA-1:0]        d_pbase_q, d_pbase_d;
+	reg  [11:0]          d_rn_q, d_rn_d;
+	reg  [PA:0]          d_words_q, d_words_d;     // ceil(row_neurons / LANES)
+	reg                  df_active_q, df_active_d; // fetching D_
+	reg  [2:0]           df_n_q, df_n_d;           // pieces asked for
+	reg                  df_pend_q, df_pend_d;     // a piece arrives this cycle
+
+	// row descriptor (L2)
+	reg                  l2_valid_q, l2_valid_d;
+	reg  [WA-1:0]        l2_prod_q, l2_prod_d;     // (axon - first) * words
+	reg  [WA-1:0]        l2_wbase_q, l2_wbase_d;
+	reg  [PA-1:0]        l2_pbase_q, l2_pbase_d;
+	reg  [PA:0]          l2_words_q, l2_words_d;
+	reg  [LB-1:0]        l2_rlo_q, l2_rlo_d;       // row_neurons mod LANES
+	reg  [GBITS-1:0]     l2_g_q, l2_g_d;
 
 	// row streamer
 	reg                  st_active_q, st_active_d;
-	reg  [15:0]          st_waddr_q, st_waddr_d;
+	reg  [WA-1:0]        st_waddr_q, st_waddr_d;
 	reg  [PA-1:0]        st_paddr_q, st_paddr_d;
-	reg  [11:0]          st_rem_q, st_rem_d;       // neurons left in the row
+	reg  [PA:0]          st_left_q, st_left_d;     // words after this one
+	reg  [LB-1:0]        st_rlo_q, st_rlo_d;
 	reg  [GBITS-1:0]     st_g_q, st_g_d;
 
 	// read-modify-write pipeline
@@ -123,11 +175,6 @@ module hone_core #(
 	reg                  s2_valid_q, s2_valid_d;
 	reg  [PA-1:0]        s2_paddr_q, s2_paddr_d;
 	reg  [LANES-1:0]     s2_mask_q, s2_mask_d;
-	reg  [LANES*PRB-1:0] s2_prod_q, s2_prod_d;
-	reg                  wb_valid_q, wb_valid_d;
-	reg  [PA-1:0]        wb_paddr_q, wb_paddr_d;
-	reg  [LANES-1:0]     wb_mask_q, wb_mask_d;
-	reg  [LANES*PBITS-1:0] wb_data_q, wb_data_d;
 
 	// sweep
 	reg                  sw_active_q, sw_active_d;
@@ -136,9 +183,11 @@ module hone_core #(
 	reg  [NB:0]          sw_end_q, sw_end_d;
 	reg                  f1_valid_q, f1_valid_d;
 	reg                  f1_reset_q, f1_reset_d;
-	reg  [NB-1:0]        f1_n_q, f1_n_d;
+	reg                  f1_last_q, f1_last_d;
+	reg  [NB-1:0]        f1_n_q, f1_n_d;            // also the lane of a POT read
 	reg                  f2_valid_q, f2_valid_d;
 	reg                  f2_reset_q, f2_reset_d;
+	reg                  f2_last_q, f2_last_d;
 	reg  [NB-1:0]        f2_n_q, f2_n_d;
 	reg                  f2_en_q, f2_en_d;
 	reg                  f2_s_q, f2_s_d;
@@ -147,11 +196,31 @@ module hone_core #(
 	reg  [PBITS-1:0]     f2_b_q, f2_b_d;
 	reg                  f2_carry_q, f2_carry_d;
 	reg  [3:0]           f2_k_q, f2_k_d;
+	reg  [LANES-1:0]     f2_bits_q, f2_bits_d;      // spikes of the bitmap word
+
+	// axon-table rebuild
+	localparam [1:0] RB_IDLE = 2'd0, RB_CLEAR = 2'd1, RB_SEG = 2'd2, RB_FILL = 2'd3;
+	reg  [1:0]           rb_state_q, rb_state_d;
+	reg  [AB:0]          rb_a_q, rb_a_d;
+	reg  [AB:0]          rb_end_q, rb_end_d;
+	reg  [SI-1:0]        rb_s_q, rb_s_d;
+	reg  [1:0]           rb_k_q, rb_k_d;            // pieces asked for (0, 1, 2)
+	reg  [15:0]          rb_p0_q, rb_p0_d;          // piece 0: {count[3:0], first}
+
+	// segment writes and reads
+	reg                  sg_active_q, sg_active_d;
+	reg  [1:0]           sg_k_q, sg_k_d;
+	reg                  sg_rt_q, sg_rt_d;
+	reg  [SI-1:0]        sg_idx_q, sg_idx_d;
+	reg                  rs_active_q, rs_active_d;  // reading the four pieces
+	reg  [2:0]           rs_n_q, rs_n_d;            // pieces asked for
+	reg                  rs_pend_q, rs_pend_d;
 
 	// configuration reads
 	reg                  rd_valid_q, rd_valid_d;
 	reg  [2:0]           rd_mem_q, rd_mem_d;
-	reg  [15:0]          rd_addr_q, rd_addr_d;
+	reg                  rd_ok_q, rd_ok_d;          // address in range
+	reg  [2:0]           rd_reg_q, rd_reg_d;        // COREREG register
 	reg  [63:0]          rd_data_q, rd_data_d;
 
 	// ------------------------------------------------------------ memories
@@ -231,7 +300,7 @@ module hone_core #(
 		.o_rdata (en_rdata)
 	);
 
-	// ------------------------------------------------------------ event queue
+	// event queue
 	wire               evq_valid;
 	wire [11:0]        evq_axon;
 	wire [GBITS-1:0]   evq_g;
@@ -253,133 +322,239 @@ module hone_core #(
 		.o_count (evq_count)
 	);
 
-	// ------------------------------------------------------------ lookup
+	// axon table: {valid, segment} per axon, rebuilt after AXSEG writes
+	reg            axt_we;
+	reg  [AB-1:0]  axt_waddr;
+	reg  [SI:0]    axt_wdata;
+	wire [SI:0]    axt_rdata;
+
+	hone_ram_1r1w #(
+		.WIDTH (SI + 1),
+		.ABITS (AB)
+	) u_axon_table (
+		.i_clk   (i_clk),
+		.i_we    (axt_we),
+		.i_waddr (axt_waddr),
+		.i_wdata (axt_wdata),
+		.i_raddr (evq_axon[AB-1:0]),
+		.o_rdata (axt_rdata)
+	);
+
+	// table RAM: segments and the spike bitmap
+	reg            tab_we;
+	reg  [TA-1:0]  tab_waddr, tab_raddr;
+	reg  [15:0]    tab_wdata;
+	wire [15:0]    tab_rdata;
+
+	hone_ram_1r1w #(
+		.WIDTH (16),
+		.ABITS (TA)
+	) u_tables (
+		.i_clk   (i_clk),
+		.i_we    (tab_we),
+		.i_waddr (tab_waddr),
+		.i_wdata (tab_wdata),
+		.i_raddr (tab_raddr),
+		.o_rdata (tab_rdata)
+	);
+
+	// ------------------------------------------------------------ config decode
+	wire cfg_w_axseg  = i_cfg_we && i_cfg_mem == MEM_AXSEG && {16'd0, i_cfg_addr} < AXSEGS;
+	wire cfg_w_rtseg  = i_cfg_we && i_cfg_mem == MEM_RTSEG && {16'd0, i_cfg_addr} < RTSEGS;
+	wire cfg_w_weight = i_cfg_we && i_cfg_mem == MEM_WEIGHT && {16'd0, i_cfg_addr} < WWORDS;
+	wire cfg_w_nparam = i_cfg_we && i_cfg_mem == MEM_NPARAM && {16'd0, i_cfg_addr} < NEURONS;
+	wire cfg_w_pot    = i_cfg_we && i_cfg_mem == MEM_POT && {16'd0, i_cfg_addr} < NEURONS;
+	wire cfg_cmd_reset = i_cfg_we && i_cfg_mem == MEM_CMD && i_cfg_addr == 16'd0;
+	wire cfg_r_axseg  = i_cfg_re && i_cfg_mem == MEM_AXSEG && {16'd0, i_cfg_addr} < AXSEGS;
+	wire cfg_r_rtseg  = i_cfg_re && i_cfg_mem == MEM_RTSEG && {16'd0, i_cfg_addr} < RTSEGS;
+	wire [NB-1:0] cfg_slot = i_cfg_addr[NB-1:0];
+
+	// ------------------------------------------------------------ axon lookup
 	wire sweep_busy = sw_active_q || f1_valid_q || f2_valid_q;
-	wire integ_allow = !sweep_busy && !clr_active_q;
+	wire rebuilding = (rb_state_q != RB_IDLE);
+	wire integ_allow = !sweep_busy && !clr_active_q && !rebuilding;
 
-	wire st_last = (st_rem_q <= LANES[11:0]);
-	wire lk_take = lk_valid_q && (!st_active_q || st_last);
-	assign evq_pop = evq_valid && integ_allow && (!lk_valid_q || lk_take);
-
-	// One AND-OR mux over the segment words serves the lookup (the lowest
-	// segment that holds the axon) and configuration reads (by address).
-	reg  [AXSEGS-1:0] lk_hit, ax_sel;
-	reg               lk_found;
-	reg  [63:0]       ax_word;
-	wire              rd_axseg = rd_valid_q && rd_mem_q == MEM_AXSEG;
-	integer s;
-	reg  [11:0] ax_count;
-	reg  [12:0] ax_diff;       // axon - first; bit 12 set: axon < first
-	always @(*) begin
-		lk_found = 1'b0;
-		ax_sel = {AXSEGS{1'b0}};
-		for (s = 0; s < AXSEGS; s = s + 1) begin
-			ax_diff = {1'b0, evq_axon} - {1'b0, axseg_q[s*64 + 0 +: 12]};
-			ax_count = axseg_q[s*64 + 12 +: 12];
-			lk_hit[s] = !ax_diff[12] && (ax_diff[11:0] < ax_count);
-			if (rd_axseg)
-				ax_sel[s] = ({16'd0, rd_addr_q} == s);
-			else if (lk_hit[s] && !lk_found)
-				ax_sel[s] = 1'b1;
-			lk_found = lk_found || lk_hit[s];
-		end
-		ax_word = 64'd0;
-		for (s = 0; s < AXSEGS; s = s + 1)
-			if (ax_sel[s])
-				ax_word = ax_word | axseg_q[s*64 +: 64];
-	end
-	wire [11:0] lk_sel_off = evq_axon - ax_word[11:0];
-	wire [15:0] lk_sel_wbase = ax_word[39:24];
-	wire [11:0] lk_sel_nf = ax_word[51:40];
-	wire [11:0] lk_sel_rn = ax_word[63:52];
-
-	always @(*) begin
-		lk_valid_d = lk_take ? 1'b0 : lk_valid_q;
-		lk_off_d = lk_off_q;
-		lk_wbase_d = lk_wbase_q;
-		lk_nf_d = lk_nf_q;
-		lk_rn_d = lk_rn_q;
-		lk_g_d = lk_g_q;
-		if (evq_pop && lk_found && lk_sel_rn != 12'd0) begin
-			lk_valid_d = 1'b1;
-			lk_off_d = lk_sel_off;
-			lk_wbase_d = lk_sel_wbase;
-			lk_nf_d = lk_sel_nf;
-			lk_rn_d = lk_sel_rn;
-			lk_g_d = evq_g;
-		end
-	end
+	// The table answers in the cycle after the pop; if L1 cannot move on
+	// then, the answer is kept (the RAM reads the next head meanwhile).
+	wire [SI:0]   l1_ent = l1_held_q ? l1_ent_q : axt_rdata;
+	wire          l1_found = l1_ent[SI] && ((l1_axon_q >> AB) == 12'd0);
+	wire          l1_hit = d_valid_q && (d_tag_q == l1_ent[SI-1:0]);
+	wire          st_last = (st_left_q == {(PA+1){1'b0}});
+	wire          st_hazard = s1_valid_q && (s1_paddr_q == st_paddr_q);
+	wire          st_issue = st_active_q && !st_hazard;
+	wire          l2_take = l2_valid_q && (!st_active_q || (st_last && st_issue));
+	wire          l2_free = !l2_valid_q || l2_take;
+	// L1 moves on: the event is dropped (no segment) or goes into L2.
+	wire          l1_go = l1_valid_q && (!l1_found || (l1_hit && mp_done && l2_free));
+	assign evq_pop = evq_valid && integ_allow && (!l1_valid_q || l1_go);
 
 	// Every event a core integrates counts (docs/semantics.md "events"), and
 	// its row length as synaptic operations; an axon no segment maps is
 	// dropped uncounted (the compiler never sends one).
-	assign o_cnt_event = evq_pop && lk_found;
-	assign o_cnt_sops = (evq_pop && lk_found) ? lk_sel_rn : 12'd0;
+	assign o_cnt_event = l1_go && l1_found;
+	assign o_cnt_sops = (l1_go && l1_found) ? d_rn_q : 12'd0;
+
+	// The row's first word is weight_base + (axon - first) * words. The
+	// product is made one set bit of words per cycle (shift and add), so
+	// one cycle for rows of a power of two words, and never more cycles
+	// than the row has words (the streamer is busy as long); it is
+	// registered into L2, the sum made as the streamer loads.
+	localparam OW = (WA > AB) ? WA : AB;
+	wire [AB-1:0]   l1_off = l1_axon_q[AB-1:0] - d_first_q;
+	wire [PA:0]     mp_rem = mp_busy_q ? mp_rem_q : d_words_q;
+	wire [WA-1:0]   mp_acc = mp_busy_q ? mp_acc_q : {WA{1'b0}};
+	wire [PA:0]     mp_low = mp_rem & (~mp_rem + 1'b1);   // lowest set bit
+	wire [PA:0]     mp_rest = mp_rem & (mp_rem - 1'b1);   // the others
+	wire            mp_done = (mp_rest == {(PA+1){1'b0}});
+	reg  [OW-1:0]   mp_term;
+	integer         m;
+	always @(*) begin
+		mp_term = {OW{1'b0}};
+		for (m = 0; m <= PA; m = m + 1)
+			if (mp_low[m])
+				mp_term = mp_term | ({{(OW-AB){1'b0}}, l1_off} << m);
+	end
+	wire [WA-1:0]   mp_sum = mp_acc + mp_term[WA-1:0];
+
+	always @(*) begin
+		l1_valid_d = l1_go ? 1'b0 : l1_valid_q;
+		l1_axon_d = l1_axon_q;
+		l1_g_d = l1_g_q;
+		l1_held_d = l1_valid_q && !l1_go;
+		l1_ent_d = l1_ent;
+		mp_busy_d = l1_valid_q && l1_found && l1_hit && !l1_go;
+		mp_acc_d = mp_sum;
+		mp_rem_d = mp_rest;
+		if (evq_pop) begin
+			l1_valid_d = 1'b1;
+			l1_axon_d = evq_axon;
+			l1_g_d = evq_g;
+			l1_held_d = 1'b0;
+		end
+
+		l2_valid_d = l2_take ? 1'b0 : l2_valid_q;
+		l2_prod_d = l2_prod_q;
+		l2_wbase_d = l2_wbase_q;
+		l2_pbase_d = l2_pbase_q;
+		l2_words_d = l2_words_q;
+		l2_rlo_d = l2_rlo_q;
+		l2_g_d = l2_g_q;
+		if (l1_go && l1_found) begin
+			l2_valid_d = (d_words_q != {(PA+1){1'b0}});
+			l2_prod_d = mp_sum;
+			l2_wbase_d = d_wbase_q;
+			l2_pbase_d = d_pbase_q;
+			l2_words_d = d_words_q;
+			l2_rlo_d = d_rn_q[LB-1:0];
+			l2_g_d = l1_g_q;
+		end
+	end
+
+	// Descriptor fetch: pieces 0..3 of AXSEG[segment] from the table RAM,
+	// one a cycle (the lookup has the read port before the router). Piece
+	// p holds bits [16p+15:16p] of the 64-bit word; each field is gathered
+	// bit by bit from the piece that holds it.
+	localparam D_FIRST = 0, D_WBASE = 24, D_PBASE = 40 + LB, D_RN = 52;
+	wire       df_req = df_active_q && !df_n_q[2];
+	wire [1:0] df_piece = df_n_q[1:0] - 2'd1;      // the piece arriving
+	wire [12:0] df_words = {1'b0, tab_rdata[15:4]} + LANES[12:0] - 13'd1;
+	integer    b;
+	always @(*) begin
+		df_active_d = df_active_q;
+		df_n_d = df_req ? df_n_q + 3'd1 : df_n_q;
+		df_pend_d = df_req;
+		d_valid_d = d_valid_q;
+		d_tag_d = d_tag_q;
+		d_first_d = d_first_q;
+		d_wbase_d = d_wbase_q;
+		d_pbase_d = d_pbase_q;
+		d_rn_d = d_rn_q;
+		d_words_d = d_words_q;
+		if (l1_valid_q && l1_found && !l1_hit && !df_active_q) begin
+			df_active_d = 1'b1;
+			df_n_d = 3'd0;
+			d_valid_d = 1'b0;
+			d_tag_d = l1_ent[SI-1:0];
+		end
+		if (df_pend_q) begin
+			for (b = 0; b < AB; b = b + 1)
+				if ({30'd0, df_piece} == (D_FIRST + b) / 16) d_first_d[b] = tab_rdata[(D_FIRST + b) % 16];
+			for (b = 0; b < WA; b = b + 1)
+				if ({30'd0, df_piece} == (D_WBASE + b) / 16) d_wbase_d[b] = tab_rdata[(D_WBASE + b) % 16];
+			for (b = 0; b < PA; b = b + 1)
+				if ({30'd0, df_piece} == (D_PBASE + b) / 16) d_pbase_d[b] = tab_rdata[(D_PBASE + b) % 16];
+			for (b = 0; b < 12; b = b + 1)
+				if ({30'd0, df_piece} == (D_RN + b) / 16) d_rn_d[b] = tab_rdata[(D_RN + b) % 16];
+			if (df_piece == 2'd3) begin
+				d_words_d = df_words[LB +: PA+1];
+				d_valid_d = 1'b1;
+				df_active_d = 1'b0;
+			end
+		end
+		if (cfg_w_axseg || clr_active_q)
+			d_valid_d = 1'b0;
+	end
 
 	// ------------------------------------------------------------ streamer
-	wire [12:0] lk_wpr = ({1'b0, lk_rn_q} + (LANES[12:0] - 13'd1)) >> LB;
-	wire [15:0] lk_start = lk_wbase_q + lk_off_q * lk_wpr[11:0];
-	wire [11:0] lk_nf_word = lk_nf_q >> LB;
-
+	// The mask of the row's last word: lanes below row_neurons mod LANES.
 	reg [LANES-1:0] st_mask;
 	integer l;
 	always @(*) begin
 		for (l = 0; l < LANES; l = l + 1)
-			st_mask[l] = (l < st_rem_q);
+			st_mask[l] = !st_last || (st_rlo_q == {LB{1'b0}}) || (l < st_rlo_q);
 		st_active_d = st_active_q;
 		st_waddr_d = st_waddr_q;
 		st_paddr_d = st_paddr_q;
-		st_rem_d = st_rem_q;
+		st_left_d = st_left_q;
+		st_rlo_d = st_rlo_q;
 		st_g_d = st_g_q;
-		if (st_active_q) begin
-			st_waddr_d = st_waddr_q + 16'd1;
+		if (st_issue) begin
+			st_waddr_d = st_waddr_q + 1'b1;
 			st_paddr_d = st_paddr_q + 1'b1;
-			st_rem_d = st_rem_q - LANES[11:0];
+			st_left_d = st_left_q - 1'b1;
 			if (st_last)
 				st_active_d = 1'b0;
 		end
-		if (lk_take) begin
+		if (l2_take) begin
 			st_active_d = 1'b1;
-			st_waddr_d = lk_start;
-			st_paddr_d = lk_nf_word[PA-1:0];
-			st_rem_d = lk_rn_q;
-			st_g_d = lk_g_q;
+			st_waddr_d = l2_wbase_q + l2_prod_q;
+			st_paddr_d = l2_pbase_q;
+			st_left_d = l2_words_q - 1'b1;
+			st_rlo_d = l2_rlo_q;
+			st_g_d = l2_g_q;
 		end
 	end
 
 	// ------------------------------------------------------------ RMW pipeline
-	reg [LANES*PBITS-1:0] s2_new;
-	wire [LANES-1:0]      s2_we = s2_mask_q & en_rdata;   // disabled slots stay
-	reg [PBITS-1:0]       s2_base;
-	reg [PRB-1:0]         prod;
+	wire [LANES*PBITS-1:0] s2_new;
+	wire [LANES-1:0]       s2_we = s2_mask_q & en_rdata;   // disabled slots stay
 	always @(*) begin
-		s1_valid_d = st_active_q;
+		s1_valid_d = st_issue;
 		s1_paddr_d = st_paddr_q;
 		s1_mask_d = st_mask;
 		s1_g_d = st_g_q;
-
 		s2_valid_d = s1_valid_q;
 		s2_paddr_d = s1_paddr_q;
 		s2_mask_d = s1_mask_q;
-		for (l = 0; l < LANES; l = l + 1) begin
-			prod = $signed(wm_rdata[l*WBITS +: WBITS]) * $signed({1'b0, s1_g_q});
-			s2_prod_d[l*PRB +: PRB] = prod;
-		end
-
-		for (l = 0; l < LANES; l = l + 1) begin
-			// Forward the word written last cycle: memory still has the old one.
-			if (wb_valid_q && wb_mask_q[l] && wb_paddr_q == s2_paddr_q)
-				s2_base = wb_data_q[l*PBITS +: PBITS];
-			else
-				s2_base = pb_rdata[l*PBITS +: PBITS];
-			s2_new[l*PBITS +: PBITS] = s2_base +
-				{{(PBITS-PRB){s2_prod_q[l*PRB + PRB-1]}}, s2_prod_q[l*PRB +: PRB]};
-		end
-		wb_valid_d = s2_valid_q;
-		wb_paddr_d = s2_paddr_q;
-		wb_mask_d = s2_we;
-		wb_data_d = s2_new;
 	end
+
+	// S1: w*g registered per lane; S2: a + w*g (two lanes per MAC)
+	generate
+		for (gl = 0; gl < LANES; gl = gl + 2) begin : gen_mac
+			hone_lane_mac #(
+				.WBITS (WBITS),
+				.GBITS (GBITS),
+				.PBITS (PBITS),
+				.IMPL  (MAC_IMPL)
+			) u_mac (
+				.i_clk (i_clk),
+				.i_w   (wm_rdata[gl*WBITS +: 2*WBITS]),
+				.i_g   (s1_g_q),
+				.i_acc (pb_rdata[gl*PBITS +: 2*PBITS]),
+				.o_sum (s2_new[gl*PBITS +: 2*PBITS])
+			);
+		end
+	endgenerate
 
 	// ------------------------------------------------------------ sweep
 	wire [4:0] tr_count;
@@ -387,8 +562,6 @@ module hone_core #(
 	// Enough trace-queue room for this slot and the two ahead of it.
 	wire tr_credit = (tr_count + {4'b0, f1_valid_q} + {4'b0, f2_valid_q}) < 5'd4;
 	wire sw_issue = sw_active_q && (sw_reset_q || !i_trace_en || tr_credit);
-
-	wire cfg_cmd_reset = i_cfg_we && i_cfg_mem == MEM_CMD && i_cfg_addr == 16'd0;
 	wire [NB:0] fire_end = (n_neurons_q > NEURONS[12:0]) ? NEURONS[NB:0] : n_neurons_q[NB:0];
 
 	always @(*) begin
@@ -414,39 +587,44 @@ module hone_core #(
 		end
 		f1_valid_d = sw_issue;
 		f1_reset_d = sw_reset_q;
-		f1_n_d = sw_n_q[NB-1:0];
+		f1_last_d = sw_issue && (sw_n_q + 1'b1 == sw_end_q);
+		f1_n_d = i_cfg_re ? cfg_slot : sw_n_q[NB-1:0];
 	end
 
-	// F1: threshold, reset, clamp (steps 2-4 of docs/semantics.md)
+	// F1: threshold, reset, clamp (steps 2-4 of docs/semantics.md). One
+	// subtraction u - θ gives both the comparison and the subtract-reset.
 	wire [PBITS-1:0] f1_u = pb_rdata[f1_n_q[LB-1:0]*PBITS +: PBITS];
 	wire [PBITS-1:0] f1_th = np_rdata[0 +: PBITS];
 	wire [PBITS-1:0] f1_b = np_rdata[PBITS +: PBITS];
 	wire [1:0]       f1_prof = np_rdata[2*PBITS +: 2];
 	wire             f1_en = np_rdata[2*PBITS + 2];
 	wire [5:0]       f1_pword = profile_q[f1_prof*6 +: 6];
-	wire             f1_s = f1_en && !f1_reset_q && ($signed(f1_u) >= $signed(f1_th));
 	wire [PBITS:0]   f1_diff = {f1_u[PBITS-1], f1_u} - {f1_th[PBITS-1], f1_th};
-	localparam [PBITS:0] VMAX = (1 << (PBITS - 2)) - 1;
-	localparam [PBITS:0] VMIN = -(1 << (PBITS - 2));
-	reg [PBITS:0] f1_v;
+	wire             f1_s = f1_en && !f1_reset_q && !f1_diff[PBITS];
+	reg  [PBITS:0]   f1_r;
+	reg  [PBITS-1:0] f1_v;
 	always @(*) begin
 		if (!f1_s)
-			f1_v = {f1_u[PBITS-1], f1_u};
+			f1_r = {f1_u[PBITS-1], f1_u};
 		else if (f1_pword[5])
-			f1_v = f1_diff;
+			f1_r = f1_diff;
 		else
-			f1_v = {(PBITS+1){1'b0}};
-		if ($signed(f1_v) > $signed(VMAX))
-			f1_v = VMAX;
-		else if ($signed(f1_v) < $signed(VMIN))
-			f1_v = VMIN;
+			f1_r = {(PBITS+1){1'b0}};
+		// clamp to [-2^(P-2), 2^(P-2)-1]: the top three bits must agree
+		if (f1_r[PBITS:PBITS-2] == 3'b000 || f1_r[PBITS:PBITS-2] == 3'b111)
+			f1_v = f1_r[PBITS-1:0];
+		else if (f1_r[PBITS])
+			f1_v = {2'b11, {(PBITS-2){1'b0}}};
+		else
+			f1_v = {2'b00, {(PBITS-2){1'b1}}};
 		f2_valid_d = f1_valid_q;
 		f2_reset_d = f1_reset_q;
+		f2_last_d = f1_last_q;
 		f2_n_d = f1_n_q;
 		f2_en_d = f1_en;
 		f2_s_d = f1_s;
 		f2_u_d = f1_u;
-		f2_v_d = f1_v[PBITS-1:0];
+		f2_v_d = f1_v;
 		f2_b_d = f1_b;
 		f2_carry_d = f1_pword[0];
 		f2_k_d = f1_pword[4:1];
@@ -464,44 +642,45 @@ module hone_core #(
 			f2_carry = f2_v_q - f2_leak;
 	end
 	wire [PBITS-1:0] f2_a = f2_carry + f2_b_q;
-	wire f2_spike = f2_valid_q && !f2_reset_q && f2_s_q;
-	wire f2_trace = f2_valid_q && !f2_reset_q && f2_en_q && i_trace_en;
+	wire f2_fire = f2_valid_q && !f2_reset_q;
+	wire f2_trace = f2_fire && f2_en_q && i_trace_en;
 
-	// ------------------------------------------------------------ spike queue, router
-	wire          spk_valid, spk_ready, spk_empty, spk_push_ready;
-	wire [NB-1:0] spk_slot;
-	wire          rt_busy;
-	wire [63:0]   rt_word;
+	// Spike bits of LANES slots make one bitmap word, written when its last
+	// slot (or the sweep's last) is done; then the router scans the bitmap.
+	wire [LANES-1:0] f2_word = f2_bits_q | ({{(LANES-1){1'b0}}, f2_s_q} << f2_n_q[LB-1:0]);
+	wire f2_word_end = f2_fire && (f2_n_q[LB-1:0] == {LB{1'b1}} || f2_last_q);
+	wire rt_start = f2_word_end && f2_last_q;
+	always @(*) begin
+		f2_bits_d = f2_bits_q;
+		if (f2_fire)
+			f2_bits_d = f2_word_end ? {LANES{1'b0}} : f2_word;
+	end
 
-	hone_fifo_ram #(
-		.WIDTH (NB),
-		.ABITS (NB)
-	) u_spike_queue (
-		.i_clk   (i_clk),
-		.i_rst_n (i_rst_n),
-		.i_valid (f2_spike),
-		.o_ready (spk_push_ready),
-		.i_data  (f2_n_q),
-		.o_valid (spk_valid),
-		.i_ready (spk_ready),
-		.o_data  (spk_slot),
-		.o_empty (spk_empty)
-	);
+	// ------------------------------------------------------------ router
+	wire          rt_busy, rt_rd_req, rt_wr_en;
+	wire [TA-1:0] rt_rd_addr, rt_wr_addr;
+	wire [LANES-1:0] rt_wr_data;
+	reg           rt_rd_gnt;
 
 	hone_router #(
+		.LANES  (LANES),
 		.NB     (NB),
+		.TA     (TA),
+		.SI     (SI),
 		.RTSEGS (RTSEGS),
 		.CORES  (CORES)
 	) u_router (
 		.i_clk       (i_clk),
 		.i_rst_n     (i_rst_n),
-		.i_spk_valid (spk_valid),
-		.o_spk_ready (spk_ready),
-		.i_spk_slot  (spk_slot),
-		.i_rtseg     (rtseg_q),
-		.i_rd_en     (rd_valid_q && rd_mem_q == MEM_RTSEG),
-		.i_rd_idx    (rd_addr_q),
-		.o_rt_word   (rt_word),
+		.i_start     (rt_start),
+		.i_end       (sw_end_q),
+		.o_rd_req    (rt_rd_req),
+		.o_rd_addr   (rt_rd_addr),
+		.i_rd_gnt    (rt_rd_gnt),
+		.i_rd_data   (tab_rdata),
+		.o_wr_en     (rt_wr_en),
+		.o_wr_addr   (rt_wr_addr),
+		.o_wr_data   (rt_wr_data),
 		.o_pkt_valid (o_pkt_valid),
 		.i_pkt_ready (i_pkt_ready),
 		.o_pkt_mask  (o_pkt_mask),
@@ -528,25 +707,157 @@ module hone_core #(
 	assign tr_count[4:3] = 2'b00;
 	assign o_trace_slot = {{(13-NB){1'b0}}, tr_slot};
 
-	// ------------------------------------------------------------ memory ports
-	wire cfg_w_weight = i_cfg_we && i_cfg_mem == MEM_WEIGHT && {16'd0, i_cfg_addr} < WWORDS;
-	wire cfg_r_weight = i_cfg_re && i_cfg_mem == MEM_WEIGHT;
-	wire cfg_w_nparam = i_cfg_we && i_cfg_mem == MEM_NPARAM && {16'd0, i_cfg_addr} < NEURONS;
-	wire cfg_w_pot    = i_cfg_we && i_cfg_mem == MEM_POT && {16'd0, i_cfg_addr} < NEURONS;
-	wire [NB-1:0] cfg_slot = i_cfg_addr[NB-1:0];
+	// ------------------------------------------------------------ axon table rebuild
+	// After an AXSEG write the table is cleared, then each segment from the
+	// highest to the lowest writes its index into its axons: the lowest
+	// segment holding an axon is the last to write it, so it wins
+	// (docs/chip-image.md rule 1). A new AXSEG write restarts the rebuild.
+	wire       rb_req = (rb_state_q == RB_SEG) && !rb_k_q[1];
+	wire [11:0] rb_count = {tab_rdata[7:0], rb_p0_q[15:12]};
+	wire [12:0] rb_stop = {1'b0, rb_p0_q[11:0]} + {1'b0, rb_count};
+	always @(*) begin
+		rb_state_d = rb_state_q;
+		rb_a_d = rb_a_q;
+		rb_end_d = rb_end_q;
+		rb_s_d = rb_s_q;
+		rb_k_d = rb_k_q;
+		rb_p0_d = rb_p0_q;
+		axt_we = 1'b0;
+		axt_waddr = rb_a_q[AB-1:0];
+		axt_wdata = {1'b1, rb_s_q};
+		case (rb_state_q)
+		RB_CLEAR: begin
+			axt_we = 1'b1;
+			axt_wdata = {(SI+1){1'b0}};
+			rb_a_d = rb_a_q + 1'b1;
+			if (rb_a_q == AXONS[AB:0] - 1'b1) begin
+				rb_s_d = AXSEGS[SI-1:0] - 1'b1;
+				rb_k_d = 2'd0;
+				rb_state_d = RB_SEG;
+			end
+		end
+		RB_SEG: begin
+			rb_k_d = rb_k_q + 2'd1;
+			if (rb_k_q == 2'd1)
+				rb_p0_d = tab_rdata;
+			if (rb_k_q == 2'd2) begin
+				rb_a_d = {1'b0, rb_p0_q[AB-1:0]};
+				rb_end_d = ({19'd0, rb_stop} > AXONS) ? AXONS[AB:0] : rb_stop[AB:0];
+				if (rb_count != 12'd0 && (rb_p0_q[11:0] >> AB) == 12'd0)
+					rb_state_d = RB_FILL;
+				else if (rb_s_q == {SI{1'b0}})
+					rb_state_d = RB_IDLE;
+				else begin
+					rb_s_d = rb_s_q - 1'b1;
+					rb_k_d = 2'd0;
+				end
+			end
+		end
+		RB_FILL: begin
+			axt_we = 1'b1;
+			rb_a_d = rb_a_q + 1'b1;
+			if (rb_a_q + 1'b1 == rb_end_q) begin
+				rb_k_d = 2'd0;
+				if (rb_s_q == {SI{1'b0}})
+					rb_state_d = RB_IDLE;
+				else begin
+					rb_s_d = rb_s_q - 1'b1;
+					rb_state_d = RB_SEG;
+				end
+			end
+		end
+		default: ;
+		endcase
+		if (cfg_w_axseg) begin
+			rb_state_d = RB_CLEAR;
+			rb_a_d = {(AB+1){1'b0}};
+		end
+		if (clr_active_q) begin
+			axt_we = ({{(32-CB){1'b0}}, clr_n_q} < AXONS);
+			axt_waddr = clr_n_q[AB-1:0];
+			axt_wdata = {(SI+1){1'b0}};
+		end
+	end
 
+	// ------------------------------------------------------------ segment writes, reads
+	// A segment word is four pieces of the table RAM, written in the four
+	// cycles after the command (whose data stays on the bus meanwhile) and
+	// read in the four cycles after a READ. RTSEG keeps bits [52:0].
+	wire [TA-1:0] sg_base = {{(TA-SW){1'b0}}, sg_rt_q, sg_idx_q, 2'b00};
+	reg  [15:0]   sg_piece;
+	wire          rs_req = rs_active_q && !rs_n_q[2];
+	wire [1:0]    rs_piece = rs_n_q[1:0] - 2'd1;
+	always @(*) begin
+		sg_active_d = sg_active_q && (sg_k_q != 2'd3);
+		sg_k_d = sg_active_q ? sg_k_q + 2'd1 : 2'd0;
+		sg_rt_d = sg_rt_q;
+		sg_idx_d = sg_idx_q;
+		if (cfg_w_axseg || cfg_w_rtseg || cfg_r_axseg || cfg_r_rtseg) begin
+			sg_rt_d = (i_cfg_mem == MEM_RTSEG);
+			sg_idx_d = i_cfg_addr[SI-1:0];
+		end
+		if (cfg_w_axseg || cfg_w_rtseg)
+			sg_active_d = 1'b1;
+		sg_piece = i_cfg_wdata[sg_k_q*16 +: 16];
+		if (sg_rt_q && sg_k_q == 2'd3)
+			sg_piece = {11'd0, i_cfg_wdata[52:48]};
+
+		rs_active_d = (rs_active_q && !rs_n_q[2]) || cfg_r_axseg || cfg_r_rtseg;
+		rs_n_d = rs_req ? rs_n_q + 3'd1 : (rs_active_q ? rs_n_q : 3'd0);
+		rs_pend_d = rs_req;
+		if (cfg_r_axseg || cfg_r_rtseg)
+			rs_n_d = 3'd0;
+	end
+
+	// ------------------------------------------------------------ table RAM ports
+	// Reads: configuration, rebuild, descriptor fetch, router (never more
+	// than the last two at once; the lookup goes first). Writes: clear,
+	// segment writes, the sweep's bitmap words, the router's cleared words.
+	wire [TA-1:0] rb_raddr = {{(TA-SW){1'b0}}, 1'b0, rb_s_q, 1'b0, rb_k_q[0]};
+	wire [TA-1:0] df_raddr = {{(TA-SW){1'b0}}, 1'b0, d_tag_q, df_n_q[1:0]};
+	always @(*) begin
+		rt_rd_gnt = 1'b0;
+		if (rs_req)
+			tab_raddr = sg_base | {{(TA-2){1'b0}}, rs_n_q[1:0]};
+		else if (rb_req)
+			tab_raddr = rb_raddr;
+		else if (df_req)
+			tab_raddr = df_raddr;
+		else begin
+			tab_raddr = rt_rd_addr;
+			rt_rd_gnt = rt_rd_req;
+		end
+
+		tab_we = 1'b1;
+		tab_waddr = rt_wr_addr;
+		tab_wdata = {{(16-LANES){1'b0}}, rt_wr_data};
+		if (clr_active_q) begin
+			tab_we = ({{(32-CB){1'b0}}, clr_n_q} < (1 << TA));
+			tab_waddr = clr_n_q[TA-1:0];
+			tab_wdata = 16'd0;
+		end else if (sg_active_q) begin
+			tab_waddr = sg_base | {{(TA-2){1'b0}}, sg_k_q};
+			tab_wdata = sg_piece;
+		end else if (f2_word_end) begin
+			tab_waddr = BM_BASE | {{(TA-PA){1'b0}}, f2_n_q[NB-1:LB]};
+			tab_wdata = {{(16-LANES){1'b0}}, f2_word};
+		end else
+			tab_we = rt_wr_en;
+	end
+
+	// ------------------------------------------------------------ memory ports
 	always @(*) begin
 		// weight memory: clear, configuration, or the streamer's reads
-		wm_en = st_active_q;
+		wm_en = st_issue;
 		wm_we = 1'b0;
-		wm_addr = st_waddr_q[WA-1:0];
+		wm_addr = st_waddr_q;
 		wm_wdata = i_cfg_wdata[WW-1:0];
 		if (clr_active_q) begin
-			wm_en = (clr_n_q < WWORDS[CB-1:0]);
+			wm_en = ({{(32-CB){1'b0}}, clr_n_q} < WWORDS);
 			wm_we = 1'b1;
 			wm_addr = clr_n_q[WA-1:0];
 			wm_wdata = {WW{1'b0}};
-		end else if (cfg_w_weight || cfg_r_weight) begin
+		end else if (cfg_w_weight || (i_cfg_re && i_cfg_mem == MEM_WEIGHT)) begin
 			wm_en = 1'b1;
 			wm_we = cfg_w_weight;
 			wm_addr = i_cfg_addr[WA-1:0];
@@ -558,7 +869,7 @@ module hone_core #(
 		np_wdata = {i_cfg_wdata[50], i_cfg_wdata[49:48], i_cfg_wdata[24 +: PBITS],
 		            i_cfg_wdata[0 +: PBITS]};
 		if (clr_active_q) begin
-			np_we = (clr_n_q < NEURONS[CB-1:0]);
+			np_we = ({{(32-CB){1'b0}}, clr_n_q} < NEURONS);
 			np_waddr = clr_n_q[NB-1:0];
 			np_wdata = {PRW{1'b0}};
 		end
@@ -611,102 +922,102 @@ module hone_core #(
 	always @(*) begin
 		n_neurons_d = n_neurons_q;
 		profile_d = profile_q;
-		axseg_d = axseg_q;
-		rtseg_d = rtseg_q;
-		if (i_cfg_we) begin
-			case (i_cfg_mem)
-			MEM_COREREG: begin
-				if (i_cfg_addr == 16'd0)
-					n_neurons_d = i_cfg_wdata[12:0];
-				for (p = 0; p < 4; p = p + 1)
-					if ({16'd0, i_cfg_addr} == p + 1)
-						profile_d[p*6 +: 6] = i_cfg_wdata[5:0];
-			end
-			MEM_AXSEG: begin
-				for (p = 0; p < AXSEGS; p = p + 1)
-					if ({16'd0, i_cfg_addr} == p)
-						axseg_d[p*64 +: 64] = i_cfg_wdata;
-			end
-			MEM_RTSEG: begin
-				for (p = 0; p < RTSEGS; p = p + 1)
-					if ({16'd0, i_cfg_addr} == p)
-						rtseg_d[p*64 +: 64] = {11'd0, i_cfg_wdata[52:0]};
-			end
-			default: ;
-			endcase
+		if (i_cfg_we && i_cfg_mem == MEM_COREREG) begin
+			if (i_cfg_addr == 16'd0)
+				n_neurons_d = i_cfg_wdata[12:0];
+			for (p = 0; p < 4; p = p + 1)
+				if ({16'd0, i_cfg_addr} == p + 1)
+					profile_d[p*6 +: 6] = i_cfg_wdata[5:0];
 		end
 
-		// Reads: memories answer next cycle; the word is composed then.
+		// Reads: memories answer next cycle (segments: four pieces), and
+		// the word is composed as they do.
 		rd_valid_d = i_cfg_re;
-		rd_mem_d = i_cfg_mem;
-		rd_addr_d = i_cfg_addr;
-		rd_data_d = rd_data_q;
-		if (rd_valid_q) begin
-			rd_data_d = 64'd0;
-			case (rd_mem_q)
-			MEM_COREREG: begin
-				if (rd_addr_q == 16'd0)
-					rd_data_d = {51'd0, n_neurons_q};
-				for (p = 0; p < 4; p = p + 1)
-					if ({16'd0, rd_addr_q} == p + 1)
-						rd_data_d = {58'd0, profile_q[p*6 +: 6]};
-			end
-			MEM_AXSEG:
-				if ({16'd0, rd_addr_q} < AXSEGS)
-					rd_data_d = ax_word;
-			MEM_RTSEG:
-				if ({16'd0, rd_addr_q} < RTSEGS)
-					rd_data_d = rt_word;
-			MEM_WEIGHT:
-				if ({16'd0, rd_addr_q} < WWORDS)
-					rd_data_d = {{(64-WW){1'b0}}, wm_rdata};
-			MEM_NPARAM:
-				if ({16'd0, rd_addr_q} < NEURONS)
-					rd_data_d = {13'd0, np_rdata[PRW-1 -: 3],
-					             {(24-PBITS){np_rdata[2*PBITS-1]}}, np_rdata[PBITS +: PBITS],
-					             {(24-PBITS){np_rdata[PBITS-1]}}, np_rdata[0 +: PBITS]};
-			MEM_POT:
-				if ({16'd0, rd_addr_q} < NEURONS)
-					rd_data_d = {40'd0,
-					             {(24-PBITS){pb_rdata[rd_addr_q[LB-1:0]*PBITS + PBITS-1]}},
-					             pb_rdata[rd_addr_q[LB-1:0]*PBITS +: PBITS]};
-			default: rd_data_d = 64'd0;
+		rd_mem_d = i_cfg_re ? i_cfg_mem : rd_mem_q;
+		rd_reg_d = i_cfg_re ? i_cfg_addr[2:0] : rd_reg_q;
+		rd_ok_d = rd_ok_q;
+		if (i_cfg_re) begin
+			case (i_cfg_mem)
+			MEM_COREREG: rd_ok_d = (i_cfg_addr < 16'd5);
+			MEM_WEIGHT:  rd_ok_d = ({16'd0, i_cfg_addr} < WWORDS);
+			MEM_NPARAM, MEM_POT: rd_ok_d = ({16'd0, i_cfg_addr} < NEURONS);
+			default:     rd_ok_d = 1'b0;
 			endcase
 		end
+		rd_data_d = rd_data_q;
+		if (i_cfg_re)
+			rd_data_d = 64'd0;
+		if (rd_valid_q && rd_ok_q) begin
+			case (rd_mem_q)
+			MEM_COREREG:
+				if (rd_reg_q == 3'd0)
+					rd_data_d = {51'd0, n_neurons_q};
+				else
+					rd_data_d = {58'd0, profile_q[(rd_reg_q - 3'd1)*6 +: 6]};
+			MEM_WEIGHT:
+				rd_data_d = {{(64-WW){1'b0}}, wm_rdata};
+			MEM_NPARAM:
+				rd_data_d = {13'd0, np_rdata[PRW-1 -: 3],
+				             {(24-PBITS){np_rdata[2*PBITS-1]}}, np_rdata[PBITS +: PBITS],
+				             {(24-PBITS){np_rdata[PBITS-1]}}, np_rdata[0 +: PBITS]};
+			default: // MEM_POT
+				rd_data_d = {40'd0, {(24-PBITS){f1_u[PBITS-1]}}, f1_u};
+			endcase
+		end
+		if (rs_pend_q)
+			rd_data_d[rs_piece*16 +: 16] = tab_rdata;
 	end
 	assign o_cfg_rdata = rd_data_q;
 
 	// ------------------------------------------------------------ status
-	assign o_fire_busy = sweep_busy || !spk_empty || rt_busy || o_trace_valid;
-	assign o_busy = o_fire_busy || clr_active_q || evq_valid || lk_valid_q ||
-	                st_active_q || s1_valid_q || s2_valid_q;
+	assign o_fire_busy = sweep_busy || rt_busy || o_trace_valid;
+	assign o_busy = o_fire_busy || clr_active_q || evq_valid || l1_valid_q || l2_valid_q ||
+	                st_active_q || s1_valid_q || s2_valid_q || sg_active_q ||
+	                rs_active_q || rs_pend_q || rd_valid_q;
+	assign o_rebuild = rebuilding;
 
-	// Kept for the record: the queue cannot overflow (see hone_fifo_ram);
-	// the trace queue is protected by tr_credit.
-	wire unused_ok = &{1'b0, spk_push_ready, tr_push_ready, evq_count,
-	                   i_cfg_wdata[63:51], i_cfg_wdata[47:24+PBITS],
-	                   i_cfg_wdata[23:PBITS], lk_nf_word[11:PA],
-	                   lk_wpr[12], st_waddr_q[15:WA]};
+	// Kept for the record: the trace queue is protected by tr_credit.
+	wire unused_ok = &{1'b0, tr_push_ready, evq_count, mp_term, df_words[12:LB+PA+1],
+	                   df_words[LB-1:0],
+	                   i_cfg_wdata[63:51], i_cfg_wdata[47:24+PBITS], i_cfg_wdata[23:PBITS]};
 
 	// ------------------------------------------------------------ state
 	always @(posedge i_clk or negedge i_rst_n) begin
 		if (!i_rst_n) begin
 			n_neurons_q  <= 13'd0;
 			profile_q    <= 24'd0;
-			axseg_q      <= {(AXSEGS*64){1'b0}};
-			rtseg_q      <= {(RTSEGS*64){1'b0}};
 			clr_active_q <= 1'b1;
 			clr_n_q      <= {CB{1'b0}};
-			lk_valid_q   <= 1'b0;
-			lk_off_q     <= 12'd0;
-			lk_wbase_q   <= 16'd0;
-			lk_nf_q      <= 12'd0;
-			lk_rn_q      <= 12'd0;
-			lk_g_q       <= {GBITS{1'b0}};
+			l1_valid_q   <= 1'b0;
+			l1_axon_q    <= 12'd0;
+			l1_g_q       <= {GBITS{1'b0}};
+			l1_held_q    <= 1'b0;
+			l1_ent_q     <= {(SI+1){1'b0}};
+			mp_busy_q    <= 1'b0;
+			mp_acc_q     <= {WA{1'b0}};
+			mp_rem_q     <= {(PA+1){1'b0}};
+			d_valid_q    <= 1'b0;
+			d_tag_q      <= {SI{1'b0}};
+			d_first_q    <= {AB{1'b0}};
+			d_wbase_q    <= {WA{1'b0}};
+			d_pbase_q    <= {PA{1'b0}};
+			d_rn_q       <= 12'd0;
+			d_words_q    <= {(PA+1){1'b0}};
+			df_active_q  <= 1'b0;
+			df_n_q       <= 3'd0;
+			df_pend_q    <= 1'b0;
+			l2_valid_q   <= 1'b0;
+			l2_prod_q    <= {WA{1'b0}};
+			l2_wbase_q   <= {WA{1'b0}};
+			l2_pbase_q   <= {PA{1'b0}};
+			l2_words_q   <= {(PA+1){1'b0}};
+			l2_rlo_q     <= {LB{1'b0}};
+			l2_g_q       <= {GBITS{1'b0}};
 			st_active_q  <= 1'b0;
-			st_waddr_q   <= 16'd0;
+			st_waddr_q   <= {WA{1'b0}};
 			st_paddr_q   <= {PA{1'b0}};
-			st_rem_q     <= 12'd0;
+			st_left_q    <= {(PA+1){1'b0}};
+			st_rlo_q     <= {LB{1'b0}};
 			st_g_q       <= {GBITS{1'b0}};
 			s1_valid_q   <= 1'b0;
 			s1_paddr_q   <= {PA{1'b0}};
@@ -715,20 +1026,17 @@ module hone_core #(
 			s2_valid_q   <= 1'b0;
 			s2_paddr_q   <= {PA{1'b0}};
 			s2_mask_q    <= {LANES{1'b0}};
-			s2_prod_q    <= {(LANES*PRB){1'b0}};
-			wb_valid_q   <= 1'b0;
-			wb_paddr_q   <= {PA{1'b0}};
-			wb_mask_q    <= {LANES{1'b0}};
-			wb_data_q    <= {(LANES*PBITS){1'b0}};
 			sw_active_q  <= 1'b0;
 			sw_reset_q   <= 1'b0;
 			sw_n_q       <= {(NB+1){1'b0}};
 			sw_end_q     <= {(NB+1){1'b0}};
 			f1_valid_q   <= 1'b0;
 			f1_reset_q   <= 1'b0;
+			f1_last_q    <= 1'b0;
 			f1_n_q       <= {NB{1'b0}};
 			f2_valid_q   <= 1'b0;
 			f2_reset_q   <= 1'b0;
+			f2_last_q    <= 1'b0;
 			f2_n_q       <= {NB{1'b0}};
 			f2_en_q      <= 1'b0;
 			f2_s_q       <= 1'b0;
@@ -737,27 +1045,60 @@ module hone_core #(
 			f2_b_q       <= {PBITS{1'b0}};
 			f2_carry_q   <= 1'b0;
 			f2_k_q       <= 4'd0;
+			f2_bits_q    <= {LANES{1'b0}};
+			rb_state_q   <= RB_IDLE;
+			rb_a_q       <= {(AB+1){1'b0}};
+			rb_end_q     <= {(AB+1){1'b0}};
+			rb_s_q       <= {SI{1'b0}};
+			rb_k_q       <= 2'd0;
+			rb_p0_q      <= 16'd0;
+			sg_active_q  <= 1'b0;
+			sg_k_q       <= 2'd0;
+			sg_rt_q      <= 1'b0;
+			sg_idx_q     <= {SI{1'b0}};
+			rs_active_q  <= 1'b0;
+			rs_n_q       <= 3'd0;
+			rs_pend_q    <= 1'b0;
 			rd_valid_q   <= 1'b0;
 			rd_mem_q     <= 3'd0;
-			rd_addr_q    <= 16'd0;
+			rd_ok_q      <= 1'b0;
+			rd_reg_q     <= 3'd0;
 			rd_data_q    <= 64'd0;
 		end else begin
 			n_neurons_q  <= n_neurons_d;
 			profile_q    <= profile_d;
-			axseg_q      <= axseg_d;
-			rtseg_q      <= rtseg_d;
 			clr_active_q <= clr_active_d;
 			clr_n_q      <= clr_n_d;
-			lk_valid_q   <= lk_valid_d;
-			lk_off_q     <= lk_off_d;
-			lk_wbase_q   <= lk_wbase_d;
-			lk_nf_q      <= lk_nf_d;
-			lk_rn_q      <= lk_rn_d;
-			lk_g_q       <= lk_g_d;
+			l1_valid_q   <= l1_valid_d;
+			l1_axon_q    <= l1_axon_d;
+			l1_g_q       <= l1_g_d;
+			l1_held_q    <= l1_held_d;
+			l1_ent_q     <= l1_ent_d;
+			mp_busy_q    <= mp_busy_d;
+			mp_acc_q     <= mp_acc_d;
+			mp_rem_q     <= mp_rem_d;
+			d_valid_q    <= d_valid_d;
+			d_tag_q      <= d_tag_d;
+			d_first_q    <= d_first_d;
+			d_wbase_q    <= d_wbase_d;
+			d_pbase_q    <= d_pbase_d;
+			d_rn_q       <= d_rn_d;
+			d_words_q    <= d_words_d;
+			df_active_q  <= df_active_d;
+			df_n_q       <= df_n_d;
+			df_pend_q    <= df_pend_d;
+			l2_valid_q   <= l2_valid_d;
+			l2_prod_q    <= l2_prod_d;
+			l2_wbase_q   <= l2_wbase_d;
+			l2_pbase_q   <= l2_pbase_d;
+			l2_words_q   <= l2_words_d;
+			l2_rlo_q     <= l2_rlo_d;
+			l2_g_q       <= l2_g_d;
 			st_active_q  <= st_active_d;
 			st_waddr_q   <= st_waddr_d;
 			st_paddr_q   <= st_paddr_d;
-			st_rem_q     <= st_rem_d;
+			st_left_q    <= st_left_d;
+			st_rlo_q     <= st_rlo_d;
 			st_g_q       <= st_g_d;
 			s1_valid_q   <= s1_valid_d;
 			s1_paddr_q   <= s1_paddr_d;
@@ -766,20 +1107,17 @@ module hone_core #(
 			s2_valid_q   <= s2_valid_d;
 			s2_paddr_q   <= s2_paddr_d;
 			s2_mask_q    <= s2_mask_d;
-			s2_prod_q    <= s2_prod_d;
-			wb_valid_q   <= wb_valid_d;
-			wb_paddr_q   <= wb_paddr_d;
-			wb_mask_q    <= wb_mask_d;
-			wb_data_q    <= wb_data_d;
 			sw_active_q  <= sw_active_d;
 			sw_reset_q   <= sw_reset_d;
 			sw_n_q       <= sw_n_d;
 			sw_end_q     <= sw_end_d;
 			f1_valid_q   <= f1_valid_d;
 			f1_reset_q   <= f1_reset_d;
+			f1_last_q    <= f1_last_d;
 			f1_n_q       <= f1_n_d;
 			f2_valid_q   <= f2_valid_d;
 			f2_reset_q   <= f2_reset_d;
+			f2_last_q    <= f2_last_d;
 			f2_n_q       <= f2_n_d;
 			f2_en_q      <= f2_en_d;
 			f2_s_q       <= f2_s_d;
@@ -788,9 +1126,24 @@ module hone_core #(
 			f2_b_q       <= f2_b_d;
 			f2_carry_q   <= f2_carry_d;
 			f2_k_q       <= f2_k_d;
+			f2_bits_q    <= f2_bits_d;
+			rb_state_q   <= rb_state_d;
+			rb_a_q       <= rb_a_d;
+			rb_end_q     <= rb_end_d;
+			rb_s_q       <= rb_s_d;
+			rb_k_q       <= rb_k_d;
+			rb_p0_q      <= rb_p0_d;
+			sg_active_q  <= sg_active_d;
+			sg_k_q       <= sg_k_d;
+			sg_rt_q      <= sg_rt_d;
+			sg_idx_q     <= sg_idx_d;
+			rs_active_q  <= rs_active_d;
+			rs_n_q       <= rs_n_d;
+			rs_pend_q    <= rs_pend_d;
 			rd_valid_q   <= rd_valid_d;
 			rd_mem_q     <= rd_mem_d;
-			rd_addr_q    <= rd_addr_d;
+			rd_ok_q      <= rd_ok_d;
+			rd_reg_q     <= rd_reg_d;
 			rd_data_q    <= rd_data_d;
 		end
 	end
@@ -800,10 +1153,12 @@ module hone_core #(
 		if (WW > 64) begin : gen_err_width
 			hone_core_error_weight_word_wider_than_64 u_err ();
 		end
-		if ((1 << LB) != LANES || (1 << NB) != NEURONS || (1 << WA) != WWORDS) begin : gen_err_pow2
+		if ((1 << LB) != LANES || (1 << NB) != NEURONS || (1 << WA) != WWORDS ||
+		    (1 << AB) != AXONS) begin : gen_err_pow2
 			hone_core_error_sizes_must_be_powers_of_two u_err ();
 		end
-		if (PBITS > 24 || NEURONS <= LANES || NB > 12) begin : gen_err_range
+		if (PBITS > 24 || NEURONS <= LANES || NB > 12 || LANES > 16 || LANES < 2 || AXONS < 16 ||
+		    AB > 12 || WA > 16 || TA > 8) begin : gen_err_range
 			hone_core_error_size_out_of_range u_err ();
 		end
 	endgenerate

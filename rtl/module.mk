@@ -10,7 +10,7 @@ RTL_LINT_CONFIGS ?= tiny up5k sim16 hx8k
 VERILATOR ?= verilator
 # The chip's own sources (rtl/ also holds the link layer, built elsewhere).
 RTL_SRC := $(addprefix rtl/,hone_chip.v hone_core.v hone_fabric.v hone_fifo.v \
-	hone_fifo_ram.v hone_ram_1r1w.v hone_ram_bitmask.v hone_router.v hone_rr_arb.v \
+	hone_lane_mac.v hone_ram_1r1w.v hone_ram_bitmask.v hone_router.v hone_rr_arb.v \
 	hone_weight_mem.v)
 
 .PHONY: rtl-lint
