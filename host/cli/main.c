@@ -88,8 +88,10 @@ void cli_progress_cb(void *user, size_t done, size_t total)
 		if (done == total)
 			fputc('\n', stderr);
 	} else {
+		/* Logs get a line per 10 %, and only for runs long enough to
+		 * need one. */
 		int dec = (int)(10 * done / total);
-		if (dec != p->last_decile) {
+		if (el >= 2.0 && dec != p->last_decile) {
 			p->last_decile = dec;
 			fprintf(stderr, "%s: %zu/%zu (%d%%) %.0f/s\n", p->what, done, total,
 			        dec * 10, rate);
