@@ -9,15 +9,16 @@
 //   o_uart_tx <- hone_uart_tx <- hone_link_tx (retransmit buffer EBR) <- i_rsp_*
 //
 // Memories: RX FIFO 2^RX_FA bytes, retransmit buffer 2^TX_BA bytes, both
-// hone_ram_1r1w (iCE40 EBR: 512 bytes each, so 4 + 2 EBRs by default).
+// hone_ram_1r1w (iCE40 EBR: 512 bytes each, so 4 + 2 EBRs by default). The
+// retransmit buffer holds 2^TX_BA / 2^ceil(log2(MAX_PAYLOAD + 2)) frames
+// (8 by default): that is the chip's window.
 `default_nettype none
 
 module hone_link #(
 	parameter CLKS_PER_BIT = 10,          // f_clk / baud, >= 3
-	parameter RX_FA        = 11,          // RX FIFO 2^11 = 2048 bytes
+	parameter RX_FA        = 11,          // RX FIFO 2^11 = 2048 bytes (8 .. 15)
 	parameter TX_BA        = 10,          // retransmit buffer 1024 bytes
-	parameter MAX_PAYLOAD  = 240,         // RDATA body bytes
-	parameter TX_WINDOW    = 7,           // unacked RDATA frames
+	parameter MAX_PAYLOAD  = 120,         // RDATA body bytes (<= 254)
 	parameter RTO_CYCLES   = 2097152      // chip retransmission timeout
 ) (
 	input  wire        i_clk,
@@ -38,9 +39,18 @@ module hone_link #(
 	input  wire [2:0]  i_rsp_kind,
 	input  wire [63:0] i_rsp_data
 );
-	localparam [RX_FA:0] RX_DEPTH = {1'b1, {RX_FA{1'b0}}};
-	localparam integer STEP_I = (1 << RX_FA) / 4;
-	localparam [15:0] CREDIT_STEP = STEP_I[15:0];
+	// The link's registers reset synchronously (they share the flip-flops'
+	// set/reset pin with their other clears): srst_q is set at once by
+	// i_rst_n and released by the first clock edge after it, so the link
+	// resets even if the clock only starts after i_rst_n. The UARTs keep
+	// the asynchronous reset.
+	reg  srst_q;
+	wire link_rst_n = !srst_q;
+	always @(posedge i_clk or negedge i_rst_n)
+		if (!i_rst_n)
+			srst_q <= 1'b1;
+		else
+			srst_q <= 1'b0;
 
 	// ---------------------------------------------------------- UART
 	wire       urx_valid, urx_err;
@@ -83,7 +93,7 @@ module hone_link #(
 		.FA (RX_FA)
 	) u_rx (
 		.i_clk           (i_clk),
-		.i_rst_n         (i_rst_n),
+		.i_rst_n         (link_rst_n),
 		.i_byte_valid    (urx_valid),
 		.i_byte          (urx_data),
 		.i_byte_err      (urx_err),
@@ -120,7 +130,7 @@ module hone_link #(
 		.FA (RX_FA)
 	) u_parser (
 		.i_clk        (i_clk),
-		.i_rst_n      (i_rst_n),
+		.i_rst_n      (link_rst_n),
 		.i_flush      (link_reset),
 		.o_raddr      (fifo_raddr),
 		.i_rdata      (fifo_rdata),
@@ -136,20 +146,30 @@ module hone_link #(
 		.o_proto_err  (proto_err)
 	);
 
-	// credit: free FIFO bytes behind everything committed
-	wire [RX_FA:0] free = RX_DEPTH - (commit - head);
-	wire [15:0]    credit = {{(15 - RX_FA){1'b0}}, free};   // RX_FA <= 15
+	// credit: free FIFO bytes behind everything committed, 2^RX_FA - (commit
+	// - head): head - commit (mod 2^(RX_FA+1)) with its top bit flipped.
+	// The host keeps 4 of them spare for the CRC the receiver writes
+	// behind each body before it checks it.
+	wire [RX_FA:0] used_neg = head - commit;
+	wire [RX_FA:0] credit = {~used_neg[RX_FA], used_neg[RX_FA-1:0]};
+
+	// a STATUS each time the parser has taken another 256 bytes (a quarter
+	// of a smaller FIFO): a host waiting for credit hears of it
+	localparam integer STEP_BIT = (RX_FA - 2 < 8) ? RX_FA - 2 : 8;
+	reg  step_q;
+	wire step_req = (step_q != head[STEP_BIT]);
+	always @(posedge i_clk)
+		step_q <= head[STEP_BIT];
 
 	// ---------------------------------------------------------- transmit
 	hone_link_tx #(
 		.BA          (TX_BA),
 		.MAX_PAYLOAD (MAX_PAYLOAD),
-		.TX_WINDOW   (TX_WINDOW),
 		.RTO_CYCLES  (RTO_CYCLES),
-		.CREDIT_STEP (CREDIT_STEP)
+		.CB          (RX_FA + 1)
 	) u_tx (
 		.i_clk           (i_clk),
-		.i_rst_n         (i_rst_n),
+		.i_rst_n         (link_rst_n),
 		.i_rsp_valid     (i_rsp_valid),
 		.o_rsp_ready     (o_rsp_ready),
 		.i_rsp_kind      (i_rsp_kind),
@@ -161,7 +181,7 @@ module hone_link #(
 		.i_ack           (ack),
 		.i_ack_nak       (ack_nak),
 		.i_poll          (poll),
-		.i_status_req    (status_req),
+		.i_status_req    (status_req || step_req),
 		.i_nak_req       (nak_req),
 		.i_expected      (expected),
 		.i_credit        (credit),

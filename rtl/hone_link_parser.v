@@ -3,10 +3,27 @@
 // hone_link_parser: the command byte stream of docs/link-protocol.md
 // (section 5), read from the RX FIFO, becomes commands on the chip's
 // i_cmd_* interface (docs/chip-interface.md). One FIFO byte every two
-// cycles (the EBR read takes one); a command word waits in the output
-// registers until the chip takes it. Multi-word ops (WRITE, READ, EV16,
+// cycles (the EBR read takes one). Multi-word ops (WRITE, READ, EV16,
 // EV24, DENSE, TICKS) loop here; events with g = 0 are not sent. An unknown
 // op is skipped as one byte and pulses o_proto_err.
+//
+// Every field is assembled in the output registers themselves, a byte at a
+// time, with no second copy and no byte-lane muxes:
+//   - op arguments shift through two chains, addr <- mb <- target for the
+//     bytes before count, count for its two bytes, so each lands in its
+//     register whatever the op's argument count; the elements are counted
+//     up to count (no loadable down-counter);
+//   - a WRITE word shifts into the top of o_cmd_data, then zero bytes up to
+//     eight (zero extension for free);
+//   - an event's g is loaded into o_cmd_data[7:0] with the rest cleared; a
+//     DENSE byte shifts right one bit a cycle, G cycles per input;
+//   - o_cmd_addr counts on after each command (WRITE, READ, DENSE) or is
+//     shifted in (EV16, EV24).
+// Fields an op does not use keep stale values (docs/chip-interface.md says
+// which fields each op reads). Only the control registers are reset; the
+// datapath registers, written with explicit enables so that they map onto
+// the flip-flops' enable and synchronous clear, are always loaded before
+// o_cmd_valid shows them.
 `default_nettype none
 
 module hone_link_parser #(
@@ -23,367 +40,261 @@ module hone_link_parser #(
 	// chip commands
 	output wire          o_cmd_valid,
 	input  wire          i_cmd_ready,
-	output wire [2:0]    o_cmd_op,
+	output reg  [2:0]    o_cmd_op,
 	output wire [7:0]    o_cmd_target,
 	output wire [2:0]    o_cmd_mem,
 	output wire [15:0]   o_cmd_addr,
 	output wire [63:0]   o_cmd_data,
 	output reg           o_proto_err
 );
-	localparam [7:0] OP_NOP = 8'h00, OP_WRITE = 8'h01, OP_READ = 8'h02,
-	                 OP_EV16 = 8'h03, OP_EV24 = 8'h04, OP_DENSE = 8'h05,
-	                 OP_TICK = 8'h06, OP_TICKS = 8'h07, OP_TRACE = 8'h08,
-	                 OP_COUNTERS = 8'h09, OP_CAPS = 8'h0A;
+	localparam [3:0] OP_NOP = 4'h0, OP_WRITE = 4'h1, OP_READ = 4'h2,
+	                 OP_EV16 = 4'h3, OP_EV24 = 4'h4, OP_DENSE = 4'h5,
+	                 OP_TICK = 4'h6, OP_TICKS = 4'h7, OP_TRACE = 4'h8,
+	                 OP_COUNTERS = 4'h9, OP_CAPS = 4'hA;
 	localparam [2:0] C_WRITE = 3'd0, C_READ = 3'd1, C_EVENT = 3'd2,
 	                 C_TICK = 3'd3, C_TRACE = 3'd4, C_COUNTERS = 3'd5,
 	                 C_CAPS = 3'd6;
-	localparam [2:0] S_OP = 3'd0, S_ARGS = 3'd1, S_START = 3'd2, S_ELEM = 3'd3,
-	                 S_REPEAT = 3'd4, S_DBYTE = 3'd5, S_DUNPACK = 3'd6,
-	                 S_CMD = 3'd7;
+	localparam [2:0] S_OP = 3'd0, S_ARG = 3'd1, S_RUN = 3'd2, S_WBYTE = 3'd3,
+	                 S_EV = 3'd4, S_DBYTE = 3'd5, S_DUNPACK = 3'd6,
+	                 S_DSHIFT = 3'd7;
 
-	reg [2:0]  st_q, st_d, ret_q, ret_d;
-	reg [FA:0] head_q, head_d;
-	reg        pend_q, pend_d;          // a FIFO byte arrives this cycle
-	reg [7:0]  op_q, op_d;
-	reg [2:0]  nargs_q, nargs_d, argi_q, argi_d;
-	reg [47:0] args_q, args_d;
-	reg [3:0]  elemn_q, elemn_d, elemi_q, elemi_d;
-	reg [63:0] elem_q, elem_d;
-	reg [15:0] count_q, count_d, addr_q, addr_d;
-	reg [7:0]  target_q, target_d;
-	reg [2:0]  mem_q, mem_d;
-	reg [3:0]  gbits_q, gbits_d;
-	reg [7:0]  dbyte_q, dbyte_d;
-	reg [3:0]  k_q, k_d;
+	// control (reset)
+	reg [2:0]  st_q, st_d;
+	reg [FA:0] head_q;
+	reg        pend_q;                  // a FIFO byte arrives this cycle
 	reg        cv_q, cv_d;
-	reg [2:0]  cop_q, cop_d;
-	reg [7:0]  ctarget_q, ctarget_d;
-	reg [2:0]  cmem_q, cmem_d;
-	reg [15:0] caddr_q, caddr_d;
-	reg [63:0] cdata_q, cdata_d;
+	// datapath (no reset)
+	reg [3:0]  op_q;
+	reg [2:0]  idx_q;                   // argument bytes (up to 7), element byte
+	reg [15:0] count_q;                 // elements of a multi-word op
+	reg [15:0] done_q;                  // elements done
+	reg [15:0] addr_q;
+	reg [7:0]  mb_q;                    // WRITE/READ: mem, bytes; DENSE: G
+	reg [7:0]  target_q;
+	reg [63:0] data_q;
+	reg [8:0]  dsh_q;                   // DENSE byte behind a marker bit
 
 	assign o_raddr = head_q[FA-1:0];
 	assign o_head = head_q;
 	assign o_cmd_valid = cv_q;
-	assign o_cmd_op = cop_q;
-	assign o_cmd_target = ctarget_q;
-	assign o_cmd_mem = cmem_q;
-	assign o_cmd_addr = caddr_q;
-	assign o_cmd_data = cdata_q;
+	assign o_cmd_target = target_q;
+	assign o_cmd_mem = mb_q[2:0];
+	assign o_cmd_addr = addr_q;
+	assign o_cmd_data = data_q;
 
-	// the states that consume a byte
-	wire want = (st_q == S_OP) || (st_q == S_ARGS) ||
-	            ((st_q == S_ELEM || st_q == S_DBYTE) && count_q != 16'd0);
-	wire byte_v = pend_q;               // i_rdata is the byte fetched
+	always @(*) begin
+		case (op_q)
+		OP_WRITE: o_cmd_op = C_WRITE;
+		OP_READ: o_cmd_op = C_READ;
+		OP_TRACE: o_cmd_op = C_TRACE;
+		OP_COUNTERS: o_cmd_op = C_COUNTERS;
+		OP_CAPS: o_cmd_op = C_CAPS;
+		OP_EV16, OP_EV24, OP_DENSE: o_cmd_op = C_EVENT;
+		default: o_cmd_op = C_TICK;
+		endcase
+	end
+
+	wire       byte_v = pend_q;         // i_rdata is the byte fetched
 	wire [7:0] b = i_rdata;
+	// WRITE: idx_q <= nb - 1, a byte of the word (as logic, not a carry chain)
+	wire       word_byte = (idx_q[2] != mb_q[6]) ? mb_q[6] :
+	                       (idx_q[1] != mb_q[5]) ? mb_q[5] :
+	                       (idx_q[0] != mb_q[4]) ? mb_q[4] : 1'b1;
+	// a command word waiting for the chip stalls everything else (it is in
+	// the very registers the next one is assembled in); the state it was
+	// issued from has already moved on to what follows it
+	wire       want = !cv_q && ((st_q == S_OP) || (st_q == S_ARG) || (st_q == S_EV) ||
+	                  (st_q == S_DBYTE) || (st_q == S_WBYTE && word_byte));
+	wire       fetch = want && !pend_q && head_q != i_commit;
 
-	reg [2:0] nargs_of;
-	always @(*) begin
-		case (b)
-		OP_WRITE, OP_READ: nargs_of = 3'd6;
-		OP_EV16, OP_EV24, OP_TICKS: nargs_of = 3'd2;
-		OP_DENSE: nargs_of = 3'd5;
-		OP_TRACE: nargs_of = 3'd1;
-		default: nargs_of = 3'd0;
-		endcase
-	end
+	// the 1, 2, 4 or 8 bits of the next DENSE input, and G valid
+	wire [7:0] gmask = {{4{mb_q[3]}}, {2{mb_q[3] | mb_q[2]}}, mb_q[3] | mb_q[2] | mb_q[1], 1'b1};
+	wire       g_ok = (mb_q == 8'd1) || (mb_q == 8'd2) || (mb_q == 8'd4) || (mb_q == 8'd8);
+	wire       dense = (st_q == S_DUNPACK);
+	wire       all_done = (done_q == count_q);
+	// g: a DENSE input, EV24's third byte, EV16's top nibble, TRACE's bit 0
+	wire [7:0] g = dense ? dsh_q[7:0] & gmask :
+	               (op_q == OP_EV16) ? {4'd0, b[7:4]} :
+	               (op_q == OP_TRACE) ? {7'd0, b[0]} : b;
+	wire       ev_last = (op_q == OP_EV16) ? (idx_q == 3'd1) : (idx_q == 3'd2);
+	wire       dense_used = (dsh_q == 9'd1);   // only the marker is left
 
-	reg [7:0] gmask;
-	reg [3:0] kend;
-	always @(*) begin
-		case (gbits_q)
-		4'd1: begin gmask = 8'h01; kend = 4'd8; end
-		4'd2: begin gmask = 8'h03; kend = 4'd4; end
-		4'd4: begin gmask = 8'h0F; kend = 4'd2; end
-		default: begin gmask = 8'hFF; kend = 4'd1; end
-		endcase
-	end
-
-	// the element with this cycle's byte in place (a byte-lane select, not
-	// a shifter: one LUT a bit)
-	reg [63:0] elem_now;
-	reg [47:0] args_now;
-	integer j;
-	always @(*) begin
-		for (j = 0; j < 8; j = j + 1)
-			elem_now[j*8 +: 8] = (elemi_q[2:0] == j[2:0]) ? b : elem_q[j*8 +: 8];
-		for (j = 0; j < 6; j = j + 1)
-			args_now[j*8 +: 8] = (argi_q == j[2:0]) ? b : args_q[j*8 +: 8];
-	end
-	wire [7:0]  g_now = dbyte_q & gmask;
+	// strobes for the datapath
+	reg       arg_shift, ev_shift, w_shift, g_load, elem_done, addr_inc, done_clr;
+	reg       dsh_load, dsh_shift, idx_load;
+	reg [2:0] idx_init;
 
 	always @(*) begin
 		st_d = st_q;
-		ret_d = ret_q;
-		head_d = head_q;
-		pend_d = 1'b0;
-		op_d = op_q;
-		nargs_d = nargs_q;
-		argi_d = argi_q;
-		args_d = args_q;
-		elemn_d = elemn_q;
-		elemi_d = elemi_q;
-		elem_d = elem_q;
-		count_d = count_q;
-		addr_d = addr_q;
-		target_d = target_q;
-		mem_d = mem_q;
-		gbits_d = gbits_q;
-		dbyte_d = dbyte_q;
-		k_d = k_q;
 		cv_d = cv_q;
-		cop_d = cop_q;
-		ctarget_d = ctarget_q;
-		cmem_d = cmem_q;
-		caddr_d = caddr_q;
-		cdata_d = cdata_q;
 		o_proto_err = 1'b0;
+		arg_shift = 1'b0;
+		ev_shift = 1'b0;
+		w_shift = 1'b0;
+		g_load = 1'b0;
+		elem_done = 1'b0;
+		addr_inc = 1'b0;
+		done_clr = 1'b0;
+		dsh_load = 1'b0;
+		dsh_shift = 1'b0;
+		idx_load = 1'b0;
+		idx_init = 3'd0;
 
-		// fetch: one byte in flight at a time
-		if (want && !pend_q && head_q != i_commit) begin
-			head_d = head_q + 1'b1;
-			pend_d = 1'b1;
-		end
-
-		case (st_q)
+		if (cv_q) begin
+			if (i_cmd_ready) begin
+				cv_d = 1'b0;
+				addr_inc = 1'b1;             // WRITE, READ, DENSE count on
+			end
+		end else case (st_q)
 		S_OP:
 			if (byte_v) begin
-				op_d = b;
-				nargs_d = nargs_of;
-				argi_d = 3'd0;
-				args_d = 48'd0;
-				st_d = (nargs_of == 3'd0) ? S_START : S_ARGS;
+				// arguments: idx counts up to 7 from 8 - their number
+				idx_load = 1'b1;
+				st_d = S_ARG;
+				case (b)
+				{4'h0, OP_WRITE}, {4'h0, OP_READ}: idx_init = 3'd2;
+				{4'h0, OP_DENSE}: idx_init = 3'd3;
+				{4'h0, OP_EV16}, {4'h0, OP_EV24}, {4'h0, OP_TICKS}: idx_init = 3'd6;
+				{4'h0, OP_TRACE}: idx_init = 3'd7;
+				{4'h0, OP_TICK}, {4'h0, OP_COUNTERS}, {4'h0, OP_CAPS}: begin
+					cv_d = 1'b1;
+					st_d = S_OP;
+				end
+				default: begin
+					st_d = S_OP;              // NOP, or unknown: skipped
+					o_proto_err = (b != {4'h0, OP_NOP});
+				end
+				endcase
 			end
-		S_ARGS:
+		S_ARG:
 			if (byte_v) begin
-				args_d = args_now;
-				argi_d = argi_q + 3'd1;
-				if (argi_q + 3'd1 == nargs_q)
-					st_d = S_START;
-			end
-		S_START: begin
-			st_d = S_OP;
-			elemi_d = 4'd0;
-			elem_d = 64'd0;
-			cop_d = C_TICK;
-			ctarget_d = 8'h00;
-			cmem_d = 3'd0;
-			caddr_d = 16'd0;
-			cdata_d = 64'd0;
-			ret_d = S_OP;
-			case (op_q)
-			OP_NOP: ;
-			OP_WRITE, OP_READ: begin
-				target_d = args_q[7:0];
-				mem_d = args_q[10:8];
-				elemn_d = {1'b0, args_q[14:12]} + 4'd1;
-				addr_d = args_q[31:16];
-				count_d = args_q[47:32];
-				st_d = (op_q == OP_WRITE) ? S_ELEM : S_REPEAT;
-			end
-			OP_EV16, OP_EV24: begin
-				count_d = args_q[15:0];
-				elemn_d = (op_q == OP_EV16) ? 4'd2 : 4'd3;
-				st_d = S_ELEM;
-			end
-			OP_DENSE:
-				if (args_q[7:0] == 8'd1 || args_q[7:0] == 8'd2 ||
-				    args_q[7:0] == 8'd4 || args_q[7:0] == 8'd8) begin
-					gbits_d = args_q[3:0];
-					addr_d = args_q[23:8];
-					count_d = args_q[39:24];
-					st_d = S_DBYTE;
-				end else begin
-					o_proto_err = 1'b1;
+				// a5 a4 -> count; a3 a2 a1 a0 -> addr, mb, target
+				arg_shift = 1'b1;
+				if (op_q == OP_TRACE) begin
+					g_load = 1'b1;
+					cv_d = 1'b1;
+					st_d = S_OP;
+				end else if (idx_q == 3'd7) begin
+					done_clr = 1'b1;
+					st_d = S_RUN;
 				end
-			OP_TICK: begin
-				cv_d = 1'b1;
-				st_d = S_CMD;
 			end
-			OP_TICKS: begin
-				count_d = args_q[15:0];
-				st_d = S_REPEAT;
-			end
-			OP_TRACE: begin
-				cop_d = C_TRACE;
-				cdata_d = {63'd0, args_q[0]};
-				cv_d = 1'b1;
-				st_d = S_CMD;
-			end
-			OP_COUNTERS: begin
-				cop_d = C_COUNTERS;
-				cv_d = 1'b1;
-				st_d = S_CMD;
-			end
-			OP_CAPS: begin
-				cop_d = C_CAPS;
-				cv_d = 1'b1;
-				st_d = S_CMD;
-			end
-			default:
+		S_RUN: begin
+			// one element or command of a multi-word op
+			idx_load = 1'b1;
+			if (op_q == OP_DENSE && !g_ok) begin
 				o_proto_err = 1'b1;
-			endcase
-		end
-		S_ELEM:
-			if (count_q == 16'd0) begin
 				st_d = S_OP;
-			end else if (byte_v) begin
-				elem_d = elem_now;
-				elemi_d = elemi_q + 4'd1;
-				if (elemi_q + 4'd1 == elemn_q) begin
-					elemi_d = 4'd0;
-					elem_d = 64'd0;
-					count_d = count_q - 16'd1;
-					ret_d = S_ELEM;
-					ctarget_d = 8'h00;
-					cmem_d = 3'd0;
-					if (op_q == OP_WRITE) begin
-						cop_d = C_WRITE;
-						ctarget_d = target_q;
-						cmem_d = mem_q;
-						caddr_d = addr_q;
-						cdata_d = elem_now;
-						addr_d = addr_q + 16'd1;
-						cv_d = 1'b1;
-						st_d = S_CMD;
-					end else if (op_q == OP_EV16) begin
-						cop_d = C_EVENT;
-						caddr_d = {4'd0, elem_now[11:0]};
-						cdata_d = {60'd0, elem_now[15:12]};
-						if (elem_now[15:12] != 4'd0) begin
-							cv_d = 1'b1;
-							st_d = S_CMD;
-						end
-					end else begin
-						cop_d = C_EVENT;
-						caddr_d = elem_now[15:0];
-						cdata_d = {56'd0, elem_now[23:16]};
-						if (elem_now[23:16] != 8'd0) begin
-							cv_d = 1'b1;
-							st_d = S_CMD;
-						end
-					end
-				end
-			end
-		S_REPEAT:
-			if (count_q == 16'd0) begin
+			end else if (all_done) begin
 				st_d = S_OP;
 			end else begin
-				count_d = count_q - 16'd1;
-				ret_d = S_REPEAT;
-				cv_d = 1'b1;
-				st_d = S_CMD;
-				cdata_d = 64'd0;
-				if (op_q == OP_READ) begin
-					cop_d = C_READ;
-					ctarget_d = target_q;
-					cmem_d = mem_q;
-					caddr_d = addr_q;
-					addr_d = addr_q + 16'd1;
-				end else begin
-					cop_d = C_TICK;
-					ctarget_d = 8'h00;
-					cmem_d = 3'd0;
-					caddr_d = 16'd0;
+				case (op_q)
+				OP_WRITE: st_d = S_WBYTE;
+				OP_EV16, OP_EV24: st_d = S_EV;
+				OP_DENSE: st_d = S_DBYTE;
+				default: begin              // READ, TICKS
+					elem_done = 1'b1;
+					cv_d = 1'b1;
+				end
+				endcase
+			end
+		end
+		S_WBYTE:
+			// the word's bytes, then zeros, shifted in from the top
+			if (byte_v || !word_byte) begin
+				w_shift = 1'b1;
+				if (idx_q == 3'd7) begin
+					elem_done = 1'b1;
+					cv_d = 1'b1;
+					st_d = S_RUN;
+				end
+			end
+		S_EV:
+			if (byte_v) begin
+				ev_shift = (idx_q != 3'd2);
+				if (ev_last) begin
+					g_load = 1'b1;
+					elem_done = 1'b1;
+					st_d = S_RUN;
+					cv_d = (g != 8'd0);
 				end
 			end
 		S_DBYTE:
-			if (count_q == 16'd0) begin
-				st_d = S_OP;
-			end else if (byte_v) begin
-				dbyte_d = b;
-				k_d = 4'd0;
+			if (byte_v) begin
+				dsh_load = 1'b1;
 				st_d = S_DUNPACK;
 			end
 		S_DUNPACK:
-			if (count_q == 16'd0) begin
-				st_d = S_OP;
-			end else if (k_q == kend) begin
+			if (all_done) begin
+				st_d = S_OP;                 // the rest of the byte is padding
+			end else if (dense_used) begin
 				st_d = S_DBYTE;
 			end else begin
-				dbyte_d = dbyte_q >> gbits_q;
-				k_d = k_q + 4'd1;
-				count_d = count_q - 16'd1;
-				addr_d = addr_q + 16'd1;
-				if (g_now != 8'd0) begin
-					cop_d = C_EVENT;
-					ctarget_d = 8'h00;
-					cmem_d = 3'd0;
-					caddr_d = addr_q;
-					cdata_d = {56'd0, g_now};
+				g_load = 1'b1;
+				elem_done = 1'b1;
+				idx_load = 1'b1;
+				st_d = S_DSHIFT;
+			end
+		S_DSHIFT: begin
+			// G bits out of the DENSE byte, then the event if g != 0
+			dsh_shift = 1'b1;
+			if (idx_q == {gmask[4], gmask[2], gmask[1]}) begin   // G - 1
+				st_d = S_DUNPACK;
+				if (data_q[7:0] != 8'd0)
 					cv_d = 1'b1;
-					ret_d = S_DUNPACK;
-					st_d = S_CMD;
-				end
+				else
+					addr_inc = 1'b1;
 			end
-		S_CMD:
-			if (i_cmd_ready) begin
-				cv_d = 1'b0;
-				st_d = ret_q;
-			end
+		end
 		default:
 			st_d = S_OP;
 		endcase
+	end
 
-		if (i_flush) begin
-			st_d = S_OP;
-			head_d = {(FA+1){1'b0}};
-			pend_d = 1'b0;
-			cv_d = 1'b0;
+	always @(posedge i_clk) begin
+		if (!i_rst_n || i_flush) begin
+			st_q <= S_OP;
+			head_q <= {(FA+1){1'b0}};
+			pend_q <= 1'b0;
+			cv_q <= 1'b0;
+		end else begin
+			st_q <= st_d;
+			if (fetch)
+				head_q <= head_q + 1'b1;
+			pend_q <= fetch;
+			cv_q <= cv_d;
 		end
 	end
 
-	always @(posedge i_clk or negedge i_rst_n) begin
-		if (!i_rst_n) begin
-			st_q <= S_OP;
-			ret_q <= S_OP;
-			head_q <= {(FA+1){1'b0}};
-			pend_q <= 1'b0;
-			op_q <= 8'h00;
-			nargs_q <= 3'd0;
-			argi_q <= 3'd0;
-			args_q <= 48'd0;
-			elemn_q <= 4'd0;
-			elemi_q <= 4'd0;
-			elem_q <= 64'd0;
-			count_q <= 16'd0;
-			addr_q <= 16'd0;
-			target_q <= 8'h00;
-			mem_q <= 3'd0;
-			gbits_q <= 4'd8;
-			dbyte_q <= 8'h00;
-			k_q <= 4'd0;
-			cv_q <= 1'b0;
-			cop_q <= 3'd0;
-			ctarget_q <= 8'h00;
-			cmem_q <= 3'd0;
-			caddr_q <= 16'd0;
-			cdata_q <= 64'd0;
-		end else begin
-			st_q <= st_d;
-			ret_q <= ret_d;
-			head_q <= head_d;
-			pend_q <= pend_d;
-			op_q <= op_d;
-			nargs_q <= nargs_d;
-			argi_q <= argi_d;
-			args_q <= args_d;
-			elemn_q <= elemn_d;
-			elemi_q <= elemi_d;
-			elem_q <= elem_d;
-			count_q <= count_d;
-			addr_q <= addr_d;
-			target_q <= target_d;
-			mem_q <= mem_d;
-			gbits_q <= gbits_d;
-			dbyte_q <= dbyte_d;
-			k_q <= k_d;
-			cv_q <= cv_d;
-			cop_q <= cop_d;
-			ctarget_q <= ctarget_d;
-			cmem_q <= cmem_d;
-			caddr_q <= caddr_d;
-			cdata_q <= cdata_d;
+	always @(posedge i_clk) begin
+		if (st_q == S_OP && byte_v)
+			op_q <= b[3:0];
+		if (idx_load)
+			idx_q <= idx_init;
+		else if (arg_shift || w_shift || dsh_shift || (st_q == S_EV && byte_v))
+			idx_q <= idx_q + 3'd1;
+		// argument bytes 6, 7 (of idx_q's count to 7) are the count
+		if (arg_shift && idx_q[2:1] == 2'b11)
+			count_q <= {b, count_q[15:8]};
+		if (done_clr)
+			done_q <= 16'd0;
+		else if (elem_done)
+			done_q <= done_q + 16'd1;
+		if ((arg_shift && idx_q[2:1] != 2'b11) || ev_shift)
+			addr_q <= {(op_q == OP_EV16 && idx_q == 3'd1) ? {4'd0, b[3:0]} : b, addr_q[15:8]};
+		else if (addr_inc)
+			addr_q <= addr_q + 16'd1;
+		if (arg_shift && idx_q[2:1] != 2'b11) begin
+			mb_q <= addr_q[7:0];
+			target_q <= mb_q;
 		end
+		if (g_load)
+			data_q <= {56'd0, g};
+		else if (w_shift)
+			data_q <= {word_byte ? b : 8'h00, data_q[63:8]};
+		if (dsh_load)
+			dsh_q <= {1'b1, b};
+		else if (dsh_shift)
+			dsh_q <= {1'b0, dsh_q[8:1]};
 	end
 endmodule

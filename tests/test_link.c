@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The host link (docs/link-protocol.md): CRC and COBS, the command
+ * The host link (docs/link-protocol.md): CRC-32, COBS and reversed COBS, the command
  * encodings, and the host ARQ against the C model of the chip side over a
  * simulated UART that corrupts, drops, duplicates, reorders and inserts
  * bytes and frames. Every run checks that the chip saw exactly the commands
@@ -48,18 +48,45 @@ static void *vec_push(vec *v)
 
 /* ------------------------------------------------------------- codec */
 
-static void test_crc16(void **state)
+/* CRC-32 as rtl/hone_crc32.v computes it: reflected, polynomial
+ * 0xEDB88320, one bit at a time. */
+static uint32_t crc32_bitwise(uint32_t crc, const uint8_t *p, size_t n)
+{
+	crc = ~crc;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int b = 0; b < 8; b++)
+			crc = (crc & 1) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+	}
+	return ~crc;
+}
+
+static void test_crc32(void **state)
 {
 	(void)state;
 	const uint8_t s[] = "123456789";
-	assert_int_equal(hone_link_crc16(0xFFFF, s, 9), 0x29B1);
-	uint8_t f[11];
+	assert_int_equal(hone_link_crc32(0, s, 9), 0xCBF43926u);
+	/* zlib's crc32() is the RTL's CRC, and it continues across calls */
+	rng_state = 3;
+	uint8_t b[600];
+	for (size_t i = 0; i < sizeof b; i++)
+		b[i] = (uint8_t)rnd();
+	for (size_t n = 0; n < sizeof b; n += 37) {
+		uint32_t c = hone_link_crc32(0, b, n / 2);
+		c = hone_link_crc32(c, b + n / 2, n - n / 2);
+		assert_int_equal(c, crc32_bitwise(0, b, n));
+	}
+	/* the frame check of both receivers: the CRC appended little-endian
+	 * leaves the register (before its final inversion) at 0xDEBB20E3,
+	 * what rtl/hone_link_rx.v tests for */
+	uint8_t f[13];
 	memcpy(f, s, 9);
-	f[9] = 0x29;
-	f[10] = 0xB1;
-	assert_int_equal(hone_link_crc16(0xFFFF, f, 11), 0); /* residue */
+	uint32_t c = hone_link_crc32(0, s, 9);
+	for (int i = 0; i < 4; i++)
+		f[9 + i] = (uint8_t)(c >> (8 * i));
+	assert_int_equal(~hone_link_crc32(0, f, 13), 0xDEBB20E3u);
 	f[3] ^= 0x10;
-	assert_int_not_equal(hone_link_crc16(0xFFFF, f, 11), 0);
+	assert_int_not_equal(~hone_link_crc32(0, f, 13), 0xDEBB20E3u);
 }
 
 static void test_cobs_roundtrip(void **state)
@@ -68,17 +95,22 @@ static void test_cobs_roundtrip(void **state)
 	rng_state = 1;
 	static uint8_t in[3000], enc[HONE_LINK_COBS_MAX(3000)], out[3000];
 	size_t lens[] = { 0, 1, 2, 253, 254, 255, 256, 508, 509, 1000, 2999 };
-	for (int mode = 0; mode < 4; mode++)
+	for (int rev = 0; rev < 2; rev++)
+	for (int mode = 0; mode < 5; mode++)
 		for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
 			size_t n = lens[li];
 			for (size_t i = 0; i < n; i++)
 				in[i] = mode == 0 ? 0 : mode == 1 ? 0xFF
 				        : mode == 2 ? (uint8_t)(rnd() % 3 ? rnd() : 0)
-				                    : (uint8_t)(1 + rnd() % 255);
-			size_t e = hone_link_cobs_encode(in, n, enc);
+				        : mode == 3 ? (uint8_t)(1 + rnd() % 255)
+				        /* runs of exactly 254 around zeros */
+				                    : (uint8_t)(i % 255 == 254 ? 0 : 1 + i % 7);
+			size_t e = rev ? hone_link_rcobs_encode(in, n, enc)
+			               : hone_link_cobs_encode(in, n, enc);
 			assert_true(e <= HONE_LINK_COBS_MAX(n));
 			assert_null(memchr(enc, 0, e));
-			long d = hone_link_cobs_decode(enc, e, out, sizeof out);
+			long d = rev ? hone_link_rcobs_decode(enc, e, out, sizeof out)
+			             : hone_link_cobs_decode(enc, e, out, sizeof out);
 			assert_int_equal(d, (long)n);
 			assert_memory_equal(in, out, n);
 		}
@@ -90,6 +122,20 @@ static void test_cobs_roundtrip(void **state)
 	const uint8_t ok[] = { 0x03, 1, 2, 0x02, 3 };
 	assert_int_equal(hone_link_cobs_decode(ok, 5, out, 3), -1);
 	assert_int_equal(hone_link_cobs_decode(ok, 5, out, 4), 4);
+	/* reversed: the code follows its block; the same failures */
+	const uint8_t rcut[] = { 1, 2, 0x05 };
+	assert_int_equal(hone_link_rcobs_decode(rcut, 3, out, sizeof out), -1);
+	const uint8_t rz[] = { 0, 1, 0x03 };
+	assert_int_equal(hone_link_rcobs_decode(rz, 3, out, sizeof out), -1);
+	const uint8_t rok[] = { 1, 2, 0x03, 3, 0x02 };     /* 1 2 0 3 */
+	assert_int_equal(hone_link_rcobs_decode(rok, 5, out, 3), -1);
+	assert_int_equal(hone_link_rcobs_decode(rok, 5, out, 4), 4);
+	const uint8_t rw[] = { 1, 2, 0, 3 };
+	assert_memory_equal(out, rw, 4);
+	/* the streaming form the chip sends: 01 00 -> 02 01 01 */
+	const uint8_t zz[] = { 1, 0 }, zz_enc[] = { 1, 0x02, 0x01 };
+	assert_int_equal(hone_link_rcobs_encode(zz, 2, enc), 3);
+	assert_memory_equal(enc, zz_enc, 3);
 }
 
 /* --------------------------------------- expected commands, responses */
@@ -211,6 +257,7 @@ typedef struct pkt {
 } pkt;
 
 typedef struct chan {
+	bool reversed;         /* chip -> host: reversed COBS */
 	vec q;                 /* pkt */
 	size_t head;
 	uint64_t busy_until, lat_us;
@@ -282,7 +329,9 @@ static void chan_send(chan *c, uint64_t now, const uint8_t *p, size_t n)
 		uint8_t r0[80];
 		/* a UART never replays a frame: replays here stand for delayed
 		 * duplicates of data, acks and status, not of a link RESET */
-		if (fn <= 64 && hone_link_cobs_decode(f, fn - 1, r0, sizeof r0) > 0 &&
+		long rn = c->reversed ? hone_link_rcobs_decode(f, fn - 1, r0, sizeof r0)
+		                      : hone_link_cobs_decode(f, fn - 1, r0, sizeof r0);
+		if (fn <= 64 && rn > 0 &&
 		    (r0[0] & 0x0F) != HONE_LINK_FT_RESET &&
 		    (r0[0] & 0x0F) != HONE_LINK_FT_RESET_ACK) {
 			memcpy(c->hist[c->hist_i % 64], f, fn);
@@ -421,6 +470,7 @@ static void run_link(const run_cfg *rc, void (*load)(hone_link *, exp_t *, void 
 	chan h2c, c2h;
 	chan_init(&h2c, rc->baud, 50, &rc->h2c);
 	chan_init(&c2h, rc->baud, rc->lat_us, &rc->c2h);
+	c2h.reversed = true;
 	fakechip fc = { .speed = rc->speed, .spikes_per_tick = rc->spikes_per_tick };
 	fc.pend.sz = sizeof(hone_link_rsp);
 	fc.got_cmds.sz = sizeof(hone_link_cmd);
@@ -573,6 +623,7 @@ static void lossy(const char *name, impair both, int rounds, int speed)
 	run_out ro;
 	const char *env = getenv("HONE_LINK_SEEDS");
 	unsigned seeds = env ? (unsigned)atoi(env) : 3;
+	unsigned long long rejected = 0;
 	for (unsigned seed = 1; seed <= seeds; seed++) {
 	wl_arg a = { rounds, seed };
 	run_link(&rc, load_workload, &a, &ro);
@@ -590,7 +641,11 @@ static void lossy(const char *name, impair both, int rounds, int speed)
 	              (unsigned long long)ro.ds.frames_retx,
 	              (unsigned long long)ro.ds.frames_out);
 	assert_true(ro.corrupted_h2c + ro.corrupted_c2h > 0);
+	rejected += ro.hs.bad_in + ro.ds.bad_in;
 	}
+	/* every seed delivered exactly: no corrupted frame got through */
+	print_message("%s: %u seeds, %llu frames rejected (CRC, COBS, short), none "
+	              "accepted wrongly\n", name, seeds, rejected);
 }
 
 static void test_bit_errors(void **state)
@@ -670,8 +725,8 @@ static void test_overrun_refused(void **state)
 	assert_int_equal(hone_linkdev_fifo_fill(d), 0);
 	n = hone_linkdev_pull_tx(d, 0, wire, sizeof wire);
 	/* a STATUS with NAK, ack 0, credit 64 */
-	long k = hone_link_cobs_decode(wire, n - 1, raw, sizeof raw);
-	assert_int_equal(k, 6);
+	long k = hone_link_rcobs_decode(wire, n - 1, raw, sizeof raw);
+	assert_int_equal(k, 4 + HONE_LINK_CRC_BYTES);
 	assert_int_equal(raw[0], HONE_LINK_FT_STATUS | HONE_LINK_F_NAK);
 	assert_int_equal(raw[1], 0);
 	assert_int_equal(raw[2] | raw[3] << 8, 64);
@@ -719,7 +774,7 @@ static void test_example_frames(void **state)
 		print_message(" %02x", buf[i]);
 	print_message("\n");
 	long k = hone_link_cobs_decode(buf, n - 1, raw, sizeof raw);
-	assert_int_equal(k, 3 + (long)sizeof want + 2);
+	assert_int_equal(k, 3 + (long)sizeof want + HONE_LINK_CRC_BYTES);
 	assert_int_equal(raw[0], HONE_LINK_FT_DATA);
 	assert_memory_equal(raw + 3, want, sizeof want);
 	hone_linkdev_free(d);
@@ -847,6 +902,10 @@ static void test_fashion_mnist_efficiency(void **state)
 		rc.hp.baud = bauds[b];
 		if (bauds[b] == 12000000)
 			rc.dp.rx_fifo = 4096;
+		/* HONE_LINK_RX_FIFO=N: the chip's FIFO at both rates (the
+		 * RX_FA trade-off of docs/link-protocol.md) */
+		if (getenv("HONE_LINK_RX_FIFO"))
+			rc.dp.rx_fifo = (uint32_t)atoi(getenv("HONE_LINK_RX_FIFO"));
 		run_out ro;
 		run_link(&rc, load_fashion, &a, &ro);
 		double ratio = (double)ro.hs.payload_out / (double)ro.hs.wire_out;
@@ -873,7 +932,7 @@ static void test_fashion_mnist_efficiency(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc16),
+		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_cobs_roundtrip),
 		cmocka_unit_test(test_example_frames),
 		cmocka_unit_test(test_frame_encoding_cost),

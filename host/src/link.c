@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The host link of docs/link-protocol.md: COBS/CRC-16 framing, the host
- * side's go-back-N and credit state machine (hone_link), and a C model of
- * the chip side (hone_linkdev) that mirrors rtl/hone_link.v. No I/O here:
- * callers move bytes and pass the time in.
+ * The host link of docs/link-protocol.md: CRC-32 framing (COBS towards the
+ * chip, reversed COBS from it), the host side's go-back-N and credit state
+ * machine (hone_link), and a C model of the chip side (hone_linkdev) that
+ * mirrors rtl/hone_link.v. No I/O here: callers move bytes and pass the
+ * time in.
  */
 #include "link.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* ------------------------------------------------------------- codec */
 
@@ -18,13 +20,14 @@ int hone_link_rsp_bytes(unsigned kind)
 	return kind < 8 ? n[kind] : -1;
 }
 
-uint16_t hone_link_crc16(uint16_t crc, const uint8_t *p, size_t n)
+uint32_t hone_link_crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		crc ^= (uint16_t)(p[i] << 8);
-		for (int b = 0; b < 8; b++)
-			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021)
-			                     : (uint16_t)(crc << 1);
+	/* zlib's crc32() takes a uInt length: feed it in pieces */
+	while (n) {
+		uInt k = n > 0x40000000u ? 0x40000000u : (uInt)n;
+		crc = (uint32_t)crc32(crc, p, k);
+		p += k;
+		n -= k;
 	}
 	return crc;
 }
@@ -74,16 +77,88 @@ long hone_link_cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap
 	return (long)o;
 }
 
+size_t hone_link_rcobs_encode(const uint8_t *in, size_t n, uint8_t *out)
+{
+	/* the chip's encoder (rtl/hone_link_tx.v), a byte at a time: a run of
+	 * 254 non-zero bytes is closed by 0xFF before the next byte */
+	size_t o = 0;
+	uint8_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (run == 254) {
+			out[o++] = 0xFF;
+			run = 0;
+		}
+		if (in[i] == 0) {
+			out[o++] = (uint8_t)(run + 1);
+			run = 0;
+		} else {
+			out[o++] = in[i];
+			run++;
+		}
+	}
+	out[o++] = (uint8_t)(run + 1);
+	return o;
+}
+
+long hone_link_rcobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	/* walk the codes from the end; the bytes come out last first */
+	size_t i = n, o = 0;
+	bool last = true;
+	while (i > 0) {
+		uint8_t code = in[--i];
+		if (code == 0 || (size_t)code - 1 > i)
+			return -1;
+		if (!last && code != 0xFF) {
+			if (o >= cap)
+				return -1;
+			out[o++] = 0; /* the zero this code stands for */
+		}
+		last = false;
+		for (uint8_t k = 1; k < code; k++) {
+			if (in[i - 1] == 0 || o >= cap)
+				return -1;
+			out[o++] = in[--i];
+		}
+	}
+	for (size_t a = 0, b = o; a + 1 < b; a++, b--) {
+		uint8_t t = out[a];
+		out[a] = out[b - 1];
+		out[b - 1] = t;
+	}
+	return (long)o;
+}
+
+/* raw + CRC-32 (little-endian) in tmp; returns its length or 0. */
+static size_t frame_raw(const uint8_t *raw, size_t n, uint8_t *tmp, size_t cap)
+{
+	if (n + HONE_LINK_CRC_BYTES > cap)
+		return 0;
+	memcpy(tmp, raw, n);
+	uint32_t crc = hone_link_crc32(0, raw, n);
+	for (unsigned i = 0; i < HONE_LINK_CRC_BYTES; i++)
+		tmp[n + i] = (uint8_t)(crc >> (8 * i));
+	return n + HONE_LINK_CRC_BYTES;
+}
+
 size_t hone_link_frame_encode(const uint8_t *raw, size_t n, uint8_t *out)
 {
 	uint8_t tmp[HONE_LINK_MAX_BODY + 16];
-	if (n + 2 > sizeof tmp)
+	size_t m = frame_raw(raw, n, tmp, sizeof tmp);
+	if (!m)
 		return 0;
-	memcpy(tmp, raw, n);
-	uint16_t crc = hone_link_crc16(0xFFFF, raw, n);
-	tmp[n] = (uint8_t)(crc >> 8);
-	tmp[n + 1] = (uint8_t)crc;
-	size_t w = hone_link_cobs_encode(tmp, n + 2, out);
+	size_t w = hone_link_cobs_encode(tmp, m, out);
+	out[w++] = 0;
+	return w;
+}
+
+size_t hone_link_rframe_encode(const uint8_t *raw, size_t n, uint8_t *out)
+{
+	uint8_t tmp[HONE_LINK_MAX_BODY + 16];
+	size_t m = frame_raw(raw, n, tmp, sizeof tmp);
+	if (!m)
+		return 0;
+	size_t w = hone_link_rcobs_encode(tmp, m, out);
 	out[w++] = 0;
 	return w;
 }
@@ -91,10 +166,11 @@ size_t hone_link_frame_encode(const uint8_t *raw, size_t n, uint8_t *out)
 #define RAW_CAP (HONE_LINK_MAX_BODY + 16)
 #define ENC_CAP HONE_LINK_COBS_MAX(RAW_CAP)
 
-static int deframer_init(hone_link_deframer *df)
+static int deframer_init(hone_link_deframer *df, bool reversed)
 {
 	memset(df, 0, sizeof *df);
 	df->cap = ENC_CAP;
+	df->reversed = reversed;
 	df->buf = malloc(df->cap);
 	return df->buf ? 0 : HONE_ERR_NOMEM;
 }
@@ -116,12 +192,22 @@ static size_t deframer_byte(hone_link_deframer *df, uint8_t b, uint8_t *raw)
 	df->overflow = false;
 	if (len == 0)
 		return 0; /* empty frame: a spare delimiter */
-	long n = over ? -1 : hone_link_cobs_decode(df->buf, len, raw, RAW_CAP);
-	if (n < 3 || hone_link_crc16(0xFFFF, raw, (size_t)n) != 0) {
+	long n = over ? -1
+	         : df->reversed ? hone_link_rcobs_decode(df->buf, len, raw, RAW_CAP)
+	                        : hone_link_cobs_decode(df->buf, len, raw, RAW_CAP);
+	if (n < 1 + HONE_LINK_CRC_BYTES) {
 		df->bad++;
 		return 0;
 	}
-	return (size_t)n - 2;
+	size_t m = (size_t)n - HONE_LINK_CRC_BYTES;
+	uint32_t crc = 0;
+	for (unsigned i = 0; i < HONE_LINK_CRC_BYTES; i++)
+		crc |= (uint32_t)raw[m + i] << (8 * i);
+	if (hone_link_crc32(0, raw, m) != crc) {
+		df->bad++;
+		return 0;
+	}
+	return m;
 }
 
 /* A growable byte queue. */
@@ -264,7 +350,7 @@ hone_link *hone_link_new(const hone_link_params *p)
 	l->p = d;
 	l->win = calloc(d.window, sizeof *l->win);
 	l->raw = malloc(RAW_CAP);
-	if (!l->win || !l->raw || deframer_init(&l->df))
+	if (!l->win || !l->raw || deframer_init(&l->df, true))
 		goto fail;
 	for (uint32_t i = 0; i < d.window; i++)
 		if (!(l->win[i].body = malloc(d.max_payload)))
@@ -347,7 +433,7 @@ static uint64_t host_rto(const hone_link *l)
 static bool emit(hone_link *l, const uint8_t *raw, size_t n, uint8_t *buf,
                  size_t cap, size_t *out)
 {
-	if (*out + HONE_LINK_COBS_MAX(n + 2) + 1 > cap)
+	if (*out + HONE_LINK_COBS_MAX(n + HONE_LINK_CRC_BYTES) + 1 > cap)
 		return false;
 	size_t w = hone_link_frame_encode(raw, n, buf + *out);
 	*out += w;
@@ -414,7 +500,10 @@ size_t hone_link_pull_tx(hone_link *l, uint64_t now, uint8_t *buf, size_t cap)
 	}
 	/* new frames */
 	while (l->win_n < l->p.window && l->cmdq.len) {
-		uint32_t allowed = l->credit > l->inflight ? l->credit - l->inflight : 0;
+		/* the chip writes a frame's CRC behind its body before it checks
+		 * it: HONE_LINK_CRC_BYTES of the credit stay spare */
+		uint32_t spare = l->inflight + HONE_LINK_CRC_BYTES;
+		uint32_t allowed = l->credit > spare ? l->credit - spare : 0;
 		size_t want = l->cmdq.len < l->p.max_payload ? l->cmdq.len : l->p.max_payload;
 		if (want > allowed) {
 			if (allowed < l->p.max_payload / 2) {
@@ -444,8 +533,8 @@ size_t hone_link_pull_tx(hone_link *l, uint64_t now, uint8_t *buf, size_t cap)
 			                  (l->p.baud ? (uint64_t)(want + 16) * 10000000u / l->p.baud : 0);
 		l->win_n++;
 		l->inflight += (uint32_t)want;
-		if (l->credit - l->inflight < l->st.credit_min)
-			l->st.credit_min = l->credit - l->inflight;
+		if (l->credit - l->inflight - HONE_LINK_CRC_BYTES < l->st.credit_min)
+			l->st.credit_min = l->credit - l->inflight - HONE_LINK_CRC_BYTES;
 		if (!l->cmdq.len)
 			l->flush = false;
 		if (!emit_data(l, f, buf, cap, &out))
@@ -897,7 +986,7 @@ struct hone_linkdev {
 	uint32_t head, commit;
 	uint8_t expected;
 	bool nak_sent, nak_pending, status_pending, proto_err;
-	uint32_t last_credit;
+	uint32_t head_step;    /* head / STATUS step at the last look */
 	parser ps;
 	/* TX */
 	devframe *frames;      /* ring of tx_window */
@@ -906,7 +995,6 @@ struct hone_linkdev {
 	uint8_t *open;         /* body of the open frame */
 	size_t open_len;
 	bool is_open;
-	size_t budget_used;    /* encoded bytes of unacked frames */
 	bool reset_ack_pending, nonce_valid;
 	uint8_t nonce;
 	uint64_t rto_deadline;
@@ -915,8 +1003,8 @@ struct hone_linkdev {
 
 hone_linkdev *hone_linkdev_new(const hone_linkdev_params *p)
 {
-	hone_linkdev_params d = { .rx_fifo = 2048, .tx_buf = 1024, .tx_payload = 240,
-	                          .tx_window = 7, .rto_us = 20000 };
+	hone_linkdev_params d = { .rx_fifo = 2048, .tx_buf = 1024, .tx_payload = 120,
+	                          .tx_window = 0, .rto_us = 20000 };
 	if (p) {
 		if (p->rx_fifo)
 			d.rx_fifo = p->rx_fifo;
@@ -929,8 +1017,16 @@ hone_linkdev *hone_linkdev_new(const hone_linkdev_params *p)
 		if (p->rto_us)
 			d.rto_us = p->rto_us;
 	}
-	if (d.rx_fifo > 0xFFFF || d.tx_payload > 250 || d.tx_window > 64 ||
-	    d.tx_buf < d.tx_payload + 8)
+	/* the retransmit buffer is cut into slots, one frame each (as the RTL's:
+	 * slot byte 0 holds the end of the body, bytes 1.. the body) */
+	uint32_t slot = 1;
+	while (slot < d.tx_payload + 2)
+		slot *= 2;
+	if (!d.tx_window)
+		d.tx_window = d.tx_buf / slot;
+	if (d.rx_fifo > 0xFFFF || d.rx_fifo < 4 * HONE_LINK_CRC_BYTES ||
+	    d.tx_payload < 9 || d.tx_payload > 254 ||
+	    d.tx_window < 1 || d.tx_window > 64 || d.tx_window * slot > d.tx_buf)
 		return NULL;
 	hone_linkdev *dv = calloc(1, sizeof *dv);
 	if (!dv)
@@ -940,16 +1036,16 @@ hone_linkdev *hone_linkdev_new(const hone_linkdev_params *p)
 	dv->fifo = malloc(d.rx_fifo);
 	dv->frames = calloc(d.tx_window, sizeof *dv->frames);
 	dv->open = malloc(d.tx_payload);
-	if (!dv->raw || !dv->fifo || !dv->frames || !dv->open || deframer_init(&dv->df)) {
+	if (!dv->raw || !dv->fifo || !dv->frames || !dv->open || deframer_init(&dv->df, false)) {
 		hone_linkdev_free(dv);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < d.tx_window; i++)
-		if (!(dv->frames[i].enc = malloc(HONE_LINK_COBS_MAX(d.tx_payload + 4) + 1))) {
+		if (!(dv->frames[i].enc = malloc(HONE_LINK_COBS_MAX(d.tx_payload + 2 +
+		                                                      HONE_LINK_CRC_BYTES) + 1))) {
 			hone_linkdev_free(dv);
 			return NULL;
 		}
-	dv->last_credit = d.rx_fifo;
 	return dv;
 }
 
@@ -970,6 +1066,7 @@ void hone_linkdev_free(hone_linkdev *d)
 uint32_t hone_linkdev_fifo_fill(const hone_linkdev *d) { return d->commit - d->head; }
 const hone_linkdev_stats *hone_linkdev_get_stats(const hone_linkdev *d) { return &d->st; }
 
+/* Free FIFO bytes. */
 static uint32_t dev_credit(const hone_linkdev *d)
 {
 	return d->p.rx_fifo - (d->commit - d->head);
@@ -988,10 +1085,8 @@ static void dev_host_ack(hone_linkdev *d, uint64_t now, uint8_t flags, uint8_t a
 	uint8_t n = (uint8_t)(ack - base);
 	if (n > d->f_n)
 		return;
-	for (uint8_t i = 0; i < n; i++) {
-		d->budget_used -= d->frames[d->f_head].len;
+	for (uint8_t i = 0; i < n; i++)
 		d->f_head = (d->f_head + 1) % d->p.tx_window;
-	}
 	d->f_n -= n;
 	d->send_i = d->send_i > n ? d->send_i - n : 0;
 	if (n)
@@ -1012,11 +1107,10 @@ static void dev_reset(hone_linkdev *d, uint8_t nonce)
 	d->tx_seq = 0;
 	d->is_open = false;
 	d->open_len = 0;
-	d->budget_used = 0;
 	d->reset_ack_pending = true;
 	d->nonce = nonce;
 	d->nonce_valid = true;
-	d->last_credit = d->p.rx_fifo;
+	d->head_step = 0;
 }
 
 void hone_linkdev_push_rx(hone_linkdev *d, uint64_t now, const uint8_t *p, size_t n)
@@ -1046,7 +1140,9 @@ void hone_linkdev_push_rx(hone_linkdev *d, uint64_t now, const uint8_t *p, size_
 			uint8_t seq = raw[1];
 			uint32_t blen = (uint32_t)len - 3;
 			if (seq == d->expected) {
-				if (blen <= dev_credit(d)) {
+				/* the RTL writes the CRC behind the body before it
+				 * knows it is one: the body and the CRC must fit */
+				if (blen + HONE_LINK_CRC_BYTES <= dev_credit(d)) {
 					for (uint32_t k = 0; k < blen; k++)
 						d->fifo[(d->commit + k) % d->p.rx_fifo] = raw[3 + k];
 					d->commit += blen;
@@ -1287,10 +1383,7 @@ static void dev_close(hone_linkdev *d)
 	devframe *f = &d->frames[(d->f_head + d->f_n) % d->p.tx_window];
 	f->seq = raw[1];
 	f->sent = false;
-	f->len = hone_link_frame_encode(raw, 2 + d->open_len, f->enc);
-	/* the open frame reserved the worst case; keep only what it used */
-	d->budget_used -= d->p.tx_payload + 8;
-	d->budget_used += f->len;
+	f->len = hone_link_rframe_encode(raw, 2 + d->open_len, f->enc);
 	d->f_n++;
 	d->is_open = false;
 	d->open_len = 0;
@@ -1301,16 +1394,15 @@ bool hone_linkdev_put_rsp(hone_linkdev *d, uint8_t kind, uint64_t data)
 	int nb = hone_link_rsp_bytes(kind);
 	if (nb < 0)
 		return false;
-	if (d->is_open && d->open_len + 1 + (size_t)nb > d->p.tx_payload)
+	/* a frame takes responses while its body has room for any (9 bytes) */
+	if (d->is_open && d->open_len + 9 > d->p.tx_payload)
 		dev_close(d);
 	if (!d->is_open) {
-		if (d->f_n >= d->p.tx_window ||
-		    d->budget_used + d->p.tx_payload + 8 > d->p.tx_buf)
-			return false;
+		if (d->f_n >= d->p.tx_window)
+			return false; /* every slot holds an unacked frame */
 		d->is_open = true;
 		d->open_len = 0;
 		d->tx_seq++;
-		d->budget_used += d->p.tx_payload + 8;
 	}
 	d->open[d->open_len] = kind;
 	put_le(d->open + d->open_len + 1, data, (unsigned)nb);
@@ -1330,8 +1422,7 @@ static bool dev_emit_small(hone_linkdev *d, uint8_t type, uint8_t b1, uint8_t *b
 	raw[3] = (uint8_t)(cr >> 8);
 	if (*out + 16 > cap)
 		return false;
-	*out += hone_link_frame_encode(raw, 4, buf + *out);
-	d->last_credit = cr;
+	*out += hone_link_rframe_encode(raw, 4, buf + *out);
 	return true;
 }
 
@@ -1351,8 +1442,13 @@ size_t hone_linkdev_pull_tx(hone_linkdev *d, uint64_t now, uint8_t *buf, size_t 
 		d->send_i = 0;
 		d->rto_deadline = now + d->p.rto_us;
 	}
-	if (dev_credit(d) >= d->last_credit + d->p.rx_fifo / 4)
+	/* a STATUS whenever the parser has taken another 256 bytes (a quarter
+	 * of a smaller FIFO): the RTL watches one bit of its read pointer */
+	uint32_t step = d->p.rx_fifo / 4 < 256 ? d->p.rx_fifo / 4 : 256;
+	if (d->head / step != d->head_step) {
+		d->head_step = d->head / step;
 		d->status_pending = true;
+	}
 	if (d->status_pending || d->nak_pending) {
 		uint8_t t = HONE_LINK_FT_STATUS | (d->nak_pending ? HONE_LINK_F_NAK : 0) |
 		            (d->proto_err ? HONE_LINK_F_PROTO_ERR : 0);

@@ -93,26 +93,37 @@ int hone_link_rsp_bytes(unsigned kind);
 
 /* ------------------------------------------------------------- codec */
 
-/* CRC-16/CCITT-FALSE, continued from crc (start with 0xFFFF). */
-uint16_t hone_link_crc16(uint16_t crc, const uint8_t *p, size_t n);
-/* Worst-case size of COBS(n bytes). */
+/* CRC-32 (IEEE 802.3, reflected: zlib's crc32()), continued from crc
+ * (start with 0). A frame carries it after its raw bytes, little-endian. */
+uint32_t hone_link_crc32(uint32_t crc, const uint8_t *p, size_t n);
+#define HONE_LINK_CRC_BYTES 4u
+/* Worst-case size of COBS(n bytes), and of reversed COBS. */
 #define HONE_LINK_COBS_MAX(n) ((n) + (n) / 254 + 1)
 /* COBS-encode n bytes into out (HONE_LINK_COBS_MAX(n) bytes); returns the
- * encoded length. No delimiter is added. */
+ * encoded length. No delimiter is added. Host -> chip frames. */
 size_t hone_link_cobs_encode(const uint8_t *in, size_t n, uint8_t *out);
 /* Decode one COBS frame (without its delimiter). Returns the decoded
  * length, or -1 if malformed or longer than cap. */
 long hone_link_cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
-/* A whole wire frame: CRC appended, COBS, 0x00. out needs
- * HONE_LINK_COBS_MAX(n + 2) + 1 bytes. Returns the wire length. */
+/* Reversed COBS (chip -> host frames, docs/link-protocol.md section 2):
+ * each code byte follows the block it counts, so the chip encodes with no
+ * look-ahead. Same sizes and return values as the COBS pair. */
+size_t hone_link_rcobs_encode(const uint8_t *in, size_t n, uint8_t *out);
+long hone_link_rcobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
+/* A whole wire frame: CRC-32 appended, COBS (host -> chip) or reversed
+ * COBS (rframe: chip -> host), 0x00. out needs
+ * HONE_LINK_COBS_MAX(n + HONE_LINK_CRC_BYTES) + 1 bytes. Returns the wire
+ * length. */
 size_t hone_link_frame_encode(const uint8_t *raw, size_t n, uint8_t *out);
+size_t hone_link_rframe_encode(const uint8_t *raw, size_t n, uint8_t *out);
 
 /* Deframer: accumulates wire bytes, yields raw frames (CRC removed) that
- * passed COBS and CRC. */
+ * passed (reversed) COBS and CRC. */
 typedef struct hone_link_deframer {
 	uint8_t *buf;          /* encoded bytes of the frame so far */
 	size_t len, cap;
 	bool overflow;
+	bool reversed;         /* reversed COBS: the host's receiver */
 	uint64_t bad;          /* frames dropped: CRC, COBS or too long */
 } hone_link_deframer;
 
@@ -187,7 +198,8 @@ size_t hone_link_unacked(const hone_link *l);
 /* The earliest time pull_tx has something to do without new input
  * (a timeout), UINT64_MAX if none. */
 uint64_t hone_link_deadline(const hone_link *l);
-/* Credit last reported by the chip, and the chip's FIFO size (from
+/* Credit last reported by the chip (free FIFO bytes, of which the host
+ * keeps HONE_LINK_CRC_BYTES spare), and the chip's FIFO size (from
  * RESET_ACK). */
 uint32_t hone_link_credit(const hone_link *l);
 uint32_t hone_link_fifo_size(const hone_link *l);
@@ -197,9 +209,11 @@ const hone_link_stats *hone_link_get_stats(const hone_link *l);
 
 typedef struct hone_linkdev_params {
 	uint32_t rx_fifo;      /* RX FIFO bytes (default 2048) */
-	uint32_t tx_buf;       /* retransmit buffer bytes (default 1024) */
-	uint32_t tx_payload;   /* RDATA body bytes (default 240) */
-	uint32_t tx_window;    /* unacked RDATA frames (default 7) */
+	uint32_t tx_buf;       /* retransmit buffer bytes (default 1024), cut
+	                          into slots of the power of two >= tx_payload + 2 */
+	uint32_t tx_payload;   /* RDATA body bytes (default 120, 9 to 254) */
+	uint32_t tx_window;    /* RDATA frames in the buffer, the open one
+	                          included (default and most: one per slot) */
 	uint64_t rto_us;       /* retransmission timeout (default 20000) */
 } hone_linkdev_params;
 

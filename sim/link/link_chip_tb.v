@@ -9,7 +9,7 @@
 module link_chip_tb #(
 	parameter CLKS_PER_BIT = 4,
 	parameter RX_FA        = 9,
-	parameter RTO_CYCLES   = 40000
+	parameter RTO_CYCLES   = 32768
 ) (
 	input  wire       i_clk,
 	input  wire       i_rst_n,

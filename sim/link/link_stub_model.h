@@ -20,8 +20,14 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The CAPS words (link_stub's CAPS0, CAPS1 parameters; a build may set
+ * both sides to other values). */
+#ifndef HONE_STUB_CAPS0
 #define HONE_STUB_CAPS0 0x89abcdef0044f401ull
+#endif
+#ifndef HONE_STUB_CAPS1
 #define HONE_STUB_CAPS1 0x0100400008000200ull
+#endif
 
 typedef struct hone_stub {
 	uint64_t mem[256];

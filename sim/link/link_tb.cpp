@@ -12,10 +12,13 @@
 // stub model (link_stub_model.h) gives for exactly the commands sent: a
 // command lost, duplicated or corrupted changes READ data, a SPIKE echo or
 // the COUNTERS totals. Prints one line per scenario and "N passed, N failed".
-// Built twice by sim/link/run.sh: against the stand-in (link_tb.v, exact
-// expectations from the stub model) and, with -DLINK_CHIP, against the
-// real hone_chip (link_chip_tb.v, a scripted session whose answers the
-// memory map and docs/chip-interface.md fix).
+// Built three times by sim/link/run.sh: against the stand-in (link_tb.v,
+// exact expectations from the stub model); with -DLINK_LONG, against the
+// stand-in with 254-byte RDATA bodies and CAPS words of non-zero bytes, so
+// that runs of 254 non-zero bytes (reversed COBS's 0xFF code) occur; and,
+// with -DLINK_CHIP, against the real hone_chip (link_chip_tb.v, a
+// scripted session whose answers the memory map and docs/chip-interface.md
+// fix).
 #ifdef LINK_CHIP
 #include "Vlink_chip_tb.h"
 typedef Vlink_chip_tb Vtop;
@@ -137,6 +140,21 @@ static void workload(hone_link *l, Expect &e, int rounds) {
 	}
 	hone_link_put_counters(l);
 	cmd(e, HONE_CHIP_OP_COUNTERS, 0, 0, 0, 0);
+	hone_link_flush(l);
+}
+
+// Long runs of non-zero response bytes: CAPS after CAPS (2 x 9 bytes of
+// tag and non-zero data each), between rounds of the usual workload.
+static void long_workload(hone_link *l, Expect &e, int rounds) {
+	for (int r = 0; r < rounds; r++) {
+		int n = 20 + (int)(rnd() % 40);
+		for (int i = 0; i < n; i++) {
+			hone_link_put_caps(l);
+			cmd(e, HONE_CHIP_OP_CAPS, 0, 0, 0, 0);
+		}
+		if (r % 4 == 3)
+			workload(l, e, 2);
+	}
 	hone_link_flush(l);
 }
 
@@ -292,7 +310,7 @@ static bool run(const Scenario &sc, uint64_t max_cycles) {
 	VerilatedContext ctx;
 	Vtop top(&ctx);
 	hone_link_params hp = {};
-	hp.rto_us = 4000;        // 48k cycles: above the chip's 40k
+	hp.rto_us = 4000;        // 48k cycles: above the chip's 32k (RTO_CYCLES)
 	hp.baud = 3000000;
 	hone_link *h = hone_link_new(&hp);
 	Expect e;
@@ -300,7 +318,10 @@ static bool run(const Scenario &sc, uint64_t max_cycles) {
 	Uart u;
 	std::vector<hone_link_rsp> got;
 	std::vector<uint8_t> rxbytes;
+	std::vector<uint8_t> frame;    // chip -> host bytes since the last 0x00
+	uint64_t full_runs = 0;        // 0xFF codes seen (runs of 254)
 	static uint8_t buf[8192];
+	static uint8_t raw[8192];
 
 	top.i_clk = 0;
 	top.i_rst_n = 0;
@@ -312,8 +333,10 @@ static bool run(const Scenario &sc, uint64_t max_cycles) {
 	}
 	top.i_rst_n = 1;
 	hone_link_reset(h, 0);
-#ifdef LINK_CHIP
+#if defined(LINK_CHIP)
 	chip_workload(h, e, sc.rounds);
+#elif defined(LINK_LONG)
+	long_workload(h, e, sc.rounds);
 #else
 	workload(h, e, sc.rounds);
 #endif
@@ -332,6 +355,16 @@ static bool run(const Scenario &sc, uint64_t max_cycles) {
 		top.i_clk = 0;
 		top.eval();
 		int b = step_rx(u, top.o_uart_tx);
+		if (b > 0) {
+			frame.push_back((uint8_t)b);
+		} else if (b == 0 && !frame.empty()) {
+			// a frame takes one byte per raw byte (a code stands for each
+			// zero), its last code, and a 0xFF code per run of 254
+			long n = hone_link_rcobs_decode(frame.data(), frame.size(), raw, sizeof raw);
+			if (n > 0)
+				full_runs += frame.size() - (size_t)n - 1;
+			frame.clear();
+		}
 		if (b >= 0) {
 			uint8_t x = (uint8_t)b;
 			if (rndf() < sc.c2h.flip) {
@@ -384,15 +417,22 @@ static bool run(const Scenario &sc, uint64_t max_cycles) {
 		bad++;   // a clean line needs no retransmission: credits were exceeded
 		why = "retransmissions on a clean line";
 	}
+#ifdef LINK_LONG
+	if (ok && !bad && full_runs == 0) {
+		bad++;
+		why = "no run of 254 non-zero bytes: the case was not exercised";
+	}
+#endif
 	const hone_link_stats *st = hone_link_get_stats(h);
 	printf("%-4s %-34s %7llu commands, %6zu responses, %8llu cycles; host->chip "
 	       "%llu payload / %llu wire bytes, %llu retx, %llu naks in; chip->host "
-	       "%llu bad frames; %llu errors injected%s%s\n",
+	       "%llu bad frames, %llu runs of 254; %llu errors injected%s%s\n",
 	       ok && !bad ? "ok" : "FAIL", sc.name, (unsigned long long)e.ncmds,
 	       got.size(), (unsigned long long)cyc,
 	       (unsigned long long)st->payload_out, (unsigned long long)st->wire_out,
 	       (unsigned long long)st->frames_retx, (unsigned long long)st->naks_in,
-	       (unsigned long long)st->bad_in, (unsigned long long)u.injected,
+	       (unsigned long long)st->bad_in, (unsigned long long)full_runs,
+	       (unsigned long long)u.injected,
 	       ok && !bad ? "" : ": ", ok && !bad ? "" : why);
 	hone_link_free(h);
 	top.final();
@@ -402,11 +442,17 @@ static bool run(const Scenario &sc, uint64_t max_cycles) {
 int main(int argc, char **argv) {
 	Verilated::commandArgs(argc, argv);
 	int rounds = argc > 1 ? atoi(argv[1]) : 60;
-#ifdef LINK_CHIP
+#if defined(LINK_CHIP)
 	const Scenario scs[] = {
 		{ "hone_chip: clean", {}, {}, 100, rounds, 11 },
 		{ "hone_chip: errors both ways", { 1e-3, 5e-4, 5e-4, 5e-4, 0 },
 		  { 1e-3, 5e-4, 5e-4, 0, 0 }, 100, rounds, 12 },
+	};
+#elif defined(LINK_LONG)
+	const Scenario scs[] = {
+		{ "254-byte bodies: clean", {}, {}, 100, rounds / 4, 21 },
+		{ "254-byte bodies: errors both ways", { 1e-3, 5e-4, 5e-4, 5e-4, 0 },
+		  { 1e-3, 5e-4, 5e-4, 0, 0 }, 100, rounds / 4, 22 },
 	};
 #else
 	const Scenario scs[] = {

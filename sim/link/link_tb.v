@@ -8,7 +8,10 @@
 module link_tb #(
 	parameter CLKS_PER_BIT = 4,
 	parameter RX_FA        = 11,
-	parameter RTO_CYCLES   = 40000
+	parameter MAX_PAYLOAD  = 120,
+	parameter RTO_CYCLES   = 32768,
+	parameter [63:0] CAPS0 = 64'h89abcdef0044f401,
+	parameter [63:0] CAPS1 = 64'h0100400008000200
 ) (
 	input  wire       i_clk,
 	input  wire       i_rst_n,
@@ -25,6 +28,7 @@ module link_tb #(
 	hone_link #(
 		.CLKS_PER_BIT (CLKS_PER_BIT),
 		.RX_FA        (RX_FA),
+		.MAX_PAYLOAD  (MAX_PAYLOAD),
 		.RTO_CYCLES   (RTO_CYCLES)
 	) u_link (
 		.i_clk        (i_clk),
@@ -44,7 +48,10 @@ module link_tb #(
 		.i_rsp_data   (rsp_data)
 	);
 
-	link_stub u_stub (
+	link_stub #(
+		.CAPS0 (CAPS0),
+		.CAPS1 (CAPS1)
+	) u_stub (
 		.i_clk        (i_clk),
 		.i_rst_n      (i_rst_n),
 		.i_ready_pct  (i_ready_pct),
