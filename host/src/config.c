@@ -21,11 +21,12 @@ static const hone_config configs[] = {
 	{
 		.name = "hx8k", .cores = 1, .lanes = 8, .weight_bits = 4,
 		.potential_bits = 16, .input_bits = 4, .neurons = 512,
-		.axons = 1024, .weight_words = 2048, .axon_segments = 8,
+		.axons = 1024, .weight_words = 1024, .axon_segments = 8,
 		.route_segments = 8, .clock_hz = 60e6, .link_baud = 3000000,
 		.memory = "ebr",
-		.description = "iCE40-HX8K breakout: one 8-lane core, weights in 16 "
-		               "EBRs (no SPRAM on the HX parts)",
+		.description = "iCE40-HX8K breakout: one 8-lane core, weights in 8 "
+		               "EBRs (no SPRAM on the HX parts; the link and the "
+		               "potential banks need the other EBRs)",
 	},
 	{
 		.name = "sim16", .cores = 16, .lanes = 4, .weight_bits = 4,
