@@ -95,7 +95,7 @@ static void sched_io(buf *b, ht_sched *s, int write)
 static void model_io(buf *b, ht_model *m, int write)
 {
 	int32_t flags[2] = { m->quant, m->bn_frozen };
-	double dv[2] = { m->tau, m->ste_width };
+	double dv[3] = { m->tau, m->ste_width, m->tie_margin };
 	int64_t t = m->adam_t;
 	if (write) {
 		put(b, flags, sizeof flags);
@@ -111,6 +111,7 @@ static void model_io(buf *b, ht_model *m, int write)
 		m->bn_frozen = flags[1];
 		m->tau = dv[0];
 		m->ste_width = dv[1];
+		m->tie_margin = dv[2];
 		m->adam_t = t;
 	}
 	for (int32_t l = 0; l < m->arch.n_layers; l++) {

@@ -31,7 +31,7 @@ static const char usage[] =
 	"                       values g = round(x * (2^G-1) / 255)\n"
 	"\n"
 	"training:\n"
-	"  --epochs N           total epochs (default 60 fashion-mnist, 150 digits)\n"
+	"  --epochs N           total epochs (default 100 fashion-mnist, 150 digits)\n"
 	"  --warmup N           float epochs before sharpening (default epochs/5)\n"
 	"  --qat-epochs N       quantisation-aware epochs at the end (default epochs/4)\n"
 	"  --batch N            batch size (default 100 fashion-mnist, 32 digits)\n"
@@ -43,13 +43,18 @@ static const char usage[] =
 	"  --adapt-rate X       adaptive: sharpness per epoch (default: sharp after\n"
 	"                       60%% of the window if the loss never pauses it)\n"
 	"  --temperature X      softmax temperature on class spike counts (default 1)\n"
+	"  --tie-margin X       spikes by which the true class must beat a lower\n"
+	"                       class in the loss, since ties go to the lowest class\n"
+	"                       (default 1; 0 = plain softmax)\n"
 	"  --ste-width X        backward window once a layer's linear region is\n"
 	"                       narrower (default 1: straight-through; 0 = Whetstone's\n"
 	"                       exact slope, no gradient through sharp layers)\n"
 	"  --dropout P          drop hidden spikes with probability P while training\n"
 	"                       (default 0.1 fashion-mnist, 0 digits)\n"
+	"  --input-dropout P    drop input values with probability P while training\n"
+	"                       (default 0)\n"
 	"  --shift N            augmentation: move training images by up to N pixels\n"
-	"                       each way at random (default 1 fashion-mnist, 0 digits)\n"
+	"                       each way at random (default 0)\n"
 	"  --flip               augmentation: mirror training images left-right at\n"
 	"                       random (default on for fashion-mnist; --no-flip)\n"
 	"  --float-only         the same network without sharpening or quantisation\n"
@@ -129,7 +134,7 @@ int hone_train_main(int argc, char **argv)
 	enum { O_DATASET = 256, O_DATA, O_LIMIT, O_TARGET, O_HIDDEN, O_NHOT, O_BINARY,
 	       O_EPOCHS, O_WARMUP, O_QAT, O_BATCH, O_LR, O_LRF, O_SCHED, O_STEPS,
 	       O_RATE, O_TAU, O_STE, O_FLOAT, O_SEED, O_CKPT, O_RESUME, O_STOP,
-	       O_SHIFT, O_FLIP, O_NOFLIP, O_DROPOUT };
+	       O_SHIFT, O_FLIP, O_NOFLIP, O_DROPOUT, O_INDROP, O_TIE };
 	static const struct option lo[] = {
 		{ "dataset", required_argument, 0, O_DATASET },
 		{ "data", required_argument, 0, O_DATA },
@@ -149,9 +154,11 @@ int hone_train_main(int argc, char **argv)
 		{ "adapt-rate", required_argument, 0, O_RATE },
 		{ "temperature", required_argument, 0, O_TAU },
 		{ "ste-width", required_argument, 0, O_STE },
+		{ "tie-margin", required_argument, 0, O_TIE },
 		{ "float-only", no_argument, 0, O_FLOAT },
 		{ "shift", required_argument, 0, O_SHIFT },
 		{ "dropout", required_argument, 0, O_DROPOUT },
+		{ "input-dropout", required_argument, 0, O_INDROP },
 		{ "flip", no_argument, 0, O_FLIP },
 		{ "no-flip", no_argument, 0, O_NOFLIP },
 		{ "seed", required_argument, 0, O_SEED },
@@ -259,6 +266,11 @@ int hone_train_main(int argc, char **argv)
 				return fail("--ste-width: expected a width >= 0, got '%s'", optarg);
 			o.ste_width = d;
 			break;
+		case O_TIE:
+			if (parse_double(optarg, &d) || !(d >= 0 && d <= 100))
+				return fail("--tie-margin: expected a margin >= 0, got '%s'", optarg);
+			o.tie_margin = d;
+			break;
 		case O_FLOAT: o.float_only = 1; break;
 		case O_SHIFT:
 			if (parse_long(optarg, 0, 8, &v))
@@ -268,6 +280,11 @@ int hone_train_main(int argc, char **argv)
 		case O_DROPOUT:
 			if (parse_double(optarg, &dropout) || !(dropout >= 0 && dropout < 1))
 				return fail("--dropout: expected a probability in [0, 1), got '%s'", optarg);
+			break;
+		case O_INDROP:
+			if (parse_double(optarg, &d) || !(d >= 0 && d < 1))
+				return fail("--input-dropout: expected a probability in [0, 1), got '%s'", optarg);
+			o.in_dropout = d;
 			break;
 		case O_FLIP: flip = 1; break;
 		case O_NOFLIP: flip = 0; break;
@@ -309,10 +326,10 @@ int hone_train_main(int argc, char **argv)
 		o.hidden[1] = digits ? 64 : 128;
 	}
 	o.nhot = nhot ? nhot : digits ? 10 : 12;
-	o.epochs = epochs ? epochs : digits ? 150 : 60;
+	o.epochs = epochs ? epochs : digits ? 150 : 100;
 	o.batch = batch ? batch : digits ? 32 : 100;
 	o.lr = lr > 0 ? lr : 2e-3;
-	o.shift = shift >= 0 ? shift : digits ? 0 : 1;
+	o.shift = shift >= 0 ? shift : 0;
 	o.flip = flip >= 0 ? flip : !digits;
 	o.dropout = dropout >= 0 ? dropout : digits ? 0 : 0.1;
 	if (o.lr_final < 0)

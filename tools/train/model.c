@@ -134,6 +134,7 @@ int ht_model_init(ht_model *m, const ht_arch *a, int32_t cap, ht_rng *rng)
 {
 	memset(m, 0, sizeof *m);
 	if (a->n_layers < 1 || a->n_layers > HT_MAX_LAYERS || cap < 1 ||
+	    a->n_classes < 1 || a->n_classes > HT_MAX_CLASSES ||
 	    a->sizes[a->n_layers] != a->n_classes * a->nhot)
 		return HONE_ERR_INVALID;
 	m->arch = *a;
@@ -196,6 +197,16 @@ static void forward_upto(ht_model *m, const uint8_t *g, int32_t B, int train,
 	for (size_t i = 0; i < (size_t)B * (size_t)nin0; i++) {
 		m->x0i[i] = (float)g[i];
 		m->x0f[i] = (float)g[i] * inv;
+	}
+	if (train && m->in_dropout > 0) {
+		/* Input dropout (pixels set to 0), rescaled like hidden dropout;
+		 * only the training view is non-integer, never an evaluation. */
+		float keep = (float)(1.0 / (1.0 - m->in_dropout));
+		for (size_t i = 0; i < (size_t)B * (size_t)nin0; i++) {
+			float f = ht_rng_uniform(&m->drop_rng) < m->in_dropout ? 0.0f : keep;
+			m->x0i[i] *= f;
+			m->x0f[i] *= f;
+		}
 	}
 	for (int32_t l = 0; l <= last; l++) {
 		ht_layer *L = &m->L[l];
@@ -292,17 +303,22 @@ double ht_backward(ht_model *m, const uint8_t *y, int32_t B)
 	for (int32_t b = 0; b < B; b++) {
 		const float *s = &m->scores[(size_t)b * C];
 		float *ds = &m->dscores[(size_t)b * C];
-		double mx = -1e300, sum = 0;
-		for (int32_t c = 0; c < C; c++)
-			if (m->tau * s[c] > mx)
-				mx = m->tau * s[c];
-		for (int32_t c = 0; c < C; c++)
-			sum += exp(m->tau * s[c] - mx);
+		double lg[HT_MAX_CLASSES], mx = -1e300, sum = 0;
+		/* hone_decode gives ties to the lowest class: a class below the
+		 * true one must be beaten by tie_margin spikes, so its logit
+		 * carries that margin (a constant: the gradient's form stays). */
 		for (int32_t c = 0; c < C; c++) {
-			double pc = exp(m->tau * s[c] - mx) / sum;
+			lg[c] = m->tau * (s[c] + (c < y[b] ? m->tie_margin : 0.0));
+			if (lg[c] > mx)
+				mx = lg[c];
+		}
+		for (int32_t c = 0; c < C; c++)
+			sum += exp(lg[c] - mx);
+		for (int32_t c = 0; c < C; c++) {
+			double pc = exp(lg[c] - mx) / sum;
 			ds[c] = (float)(m->tau * (pc - (c == y[b])) / B);
 		}
-		loss += -(m->tau * s[y[b]] - mx - log(sum));
+		loss += -(lg[y[b]] - mx - log(sum));
 	}
 	ht_layer *top = &m->L[D - 1];
 	for (int32_t b = 0; b < B; b++)

@@ -31,6 +31,7 @@ void ht_opts_default(ht_opts *o)
 	o->adapt_rate = 0;
 	o->tau = 1.0;
 	o->ste_width = 1.0;
+	o->tie_margin = 1.0;
 	o->seed = 1;
 }
 
@@ -64,11 +65,11 @@ static void fingerprint(const ht_opts *o, const ht_arch *a, int32_t ntrain,
 		snprintf(fp + k, n - (size_t)k,
 		         " nhot=%d G=%d epochs=%d warmup=%d qat=%d batch=%d lr=%.9g"
 		         " lr_final=%.9g schedule=%s steps=%d rate=%.9g tau=%.9g ste=%.9g"
-		         " float_only=%d dropout=%.9g shift=%d flip=%d seed=%llu",
+		         " tie_margin=%.9g float_only=%d dropout=%.9g in_dropout=%.9g shift=%d flip=%d seed=%llu",
 		         (int)o->nhot, (int)a->input_bits, (int)o->epochs, (int)warmup,
 		         (int)qat_epochs, (int)o->batch, o->lr, o->lr_final,
 		         ht_sched_name(o->schedule), (int)o->steps, o->adapt_rate, o->tau,
-		         o->ste_width, o->float_only, o->dropout, (int)o->shift, o->flip,
+		         o->ste_width, o->tie_margin, o->float_only, o->dropout, o->in_dropout, (int)o->shift, o->flip,
 		         (unsigned long long)o->seed);
 }
 
@@ -131,6 +132,8 @@ static int check_fit(const ht_arch *a, const hone_config *cfg, hone_error *err)
 		return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
 	net->input_bits = (uint8_t)a->input_bits;
 	net->weight_bits = (uint8_t)a->weight_bits;
+	for (int32_t l = 0; l < a->n_layers; l++) /* the names ht_export gives */
+		snprintf(net->layers[l].name, sizeof net->layers[l].name, "fc%d", (int)l + 1);
 	int rc = hone_net_set_nhot(net, a->n_classes, a->nhot);
 	hone_image *img = NULL;
 	if (!rc)
@@ -151,7 +154,8 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	if (!cfg)
 		return hone_fail(err, HONE_ERR_INVALID, "unknown target '%s'", o->target);
 	if (!train || !test || train->n < 1 || test->n < 1 ||
-	    train->n_features != test->n_features || train->n_classes < 2)
+	    train->n_features != test->n_features || train->n_classes < 2 ||
+	    train->n_classes > HT_MAX_CLASSES)
 		return hone_fail(err, HONE_ERR_INVALID, "empty or inconsistent data sets");
 	if (o->n_hidden < 0 || o->n_hidden + 1 > HT_MAX_LAYERS || o->nhot < 1 ||
 	    o->epochs < 1 || o->batch < 1 || !(o->lr > 0))
@@ -171,8 +175,11 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	a.potential_bits = (int32_t)cfg->potential_bits;
 
 	int rc = 0;
-	if (!o->float_only && (rc = check_fit(&a, cfg, err)))
-		return rc;
+	if (!o->float_only && (rc = check_fit(&a, cfg, err))) {
+		char msg[HONE_ERROR_MSG_LEN];
+		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+		return hone_fail(err, rc, "the network does not fit %s: %s", cfg->name, msg);
+	}
 
 	int32_t warmup = o->warmup >= 0 ? o->warmup : (o->epochs >= 5 ? o->epochs / 5 : 1);
 	int32_t qat = o->qat_epochs >= 0 ? o->qat_epochs : o->epochs / 4;
@@ -210,7 +217,9 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	}
 	m.tau = o->tau;
 	m.ste_width = o->ste_width;
+	m.tie_margin = o->tie_margin;
 	m.dropout = o->dropout;
+	m.in_dropout = o->in_dropout;
 	ht_rng_seed(&m.drop_rng, o->seed ^ 0xD509u);
 	ht_sched_init(&sched, o->schedule, a.n_layers, warmup, qat_start, o->steps,
 	              o->adapt_rate, nb);

@@ -28,6 +28,7 @@
 int hone_train_main(int argc, char **argv);
 
 #define HT_MAX_LAYERS 8
+#define HT_MAX_CLASSES 256
 
 /* ------------------------------------------------------------------ rng */
 
@@ -92,8 +93,10 @@ typedef struct ht_model {
 	int quant;          /* QAT: integer weights and thresholds forward */
 	int bn_frozen;      /* use mu/var instead of batch statistics */
 	double tau;         /* softmax temperature on class spike counts */
+	double tie_margin;  /* spikes a lower class needs less to win */
 	double ste_width;   /* straight-through window at sharpness 1 */
 	double dropout;     /* hidden spikes dropped while training */
+	double in_dropout;  /* input values dropped while training */
 	ht_rng drop_rng;    /* the dropout masks' own stream */
 	int64_t adam_t;
 } ht_model;
@@ -192,9 +195,10 @@ typedef struct ht_opts {
 	int schedule;
 	int32_t steps;            /* step schedule: steps per layer */
 	double adapt_rate;        /* adaptive: sharpening per epoch (0: auto) */
-	double tau, ste_width;
+	double tau, ste_width, tie_margin;
 	int float_only, binary_input;
 	double dropout;           /* hidden-spike dropout while training */
+	double in_dropout;        /* input dropout while training */
 	int32_t shift;            /* augmentation: random shifts up to N pixels */
 	int flip;                 /* augmentation: random horizontal flips */
 	int32_t limit;
