@@ -92,7 +92,7 @@ static void train_epochs(ht_model *m, const uint8_t *g, const uint8_t *y,
 	for (int e = 0; e < epochs; e++)
 		for (int32_t i0 = 0; i0 + B <= n; i0 += B) {
 			ht_forward(m, g + (size_t)i0 * nf, B, 1);
-			ht_backward(m, y + i0, B);
+			ht_backward(m, y + i0, NULL, B);
 			ht_adam_step(m, lr);
 		}
 }

@@ -144,7 +144,8 @@ static void model_io(buf *b, ht_model *m, int write)
 
 int ht_ckpt_save(const char *path, const char *fingerprint, int32_t next_epoch,
                  const ht_rng *rng, const ht_sched *s, const ht_model *m,
-                 double seconds, hone_error *err)
+                 const float *soft, size_t n_soft, double seconds,
+                 hone_error *err)
 {
 	buf b = {0};
 	put(&b, CKPT_MAGIC, 8);
@@ -158,6 +159,10 @@ int ht_ckpt_save(const char *path, const char *fingerprint, int32_t next_epoch,
 	 * between reading and writing; writing does not modify. */
 	sched_io(&b, (ht_sched *)s, 1);
 	model_io(&b, (ht_model *)m, 1);
+	uint64_t ns = soft ? n_soft : 0;
+	put(&b, &ns, sizeof ns);
+	if (ns)
+		put(&b, soft, (size_t)ns * sizeof *soft);
 	if (b.bad) {
 		free(b.p);
 		return hone_fail(err, HONE_ERR_NOMEM, "checkpoint '%s': out of memory", path);
@@ -189,8 +194,8 @@ int ht_ckpt_save(const char *path, const char *fingerprint, int32_t next_epoch,
 }
 
 int ht_ckpt_load(const char *path, const char *fingerprint, int32_t *next_epoch,
-                 ht_rng *rng, ht_sched *s, ht_model *m, double *seconds,
-                 hone_error *err)
+                 ht_rng *rng, ht_sched *s, ht_model *m, float *soft,
+                 size_t n_soft, double *seconds, hone_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -247,6 +252,14 @@ int ht_ckpt_load(const char *path, const char *fingerprint, int32_t *next_epoch,
 	get(&b, rng->s, sizeof rng->s);
 	sched_io(&b, s, 0);
 	model_io(&b, m, 0);
+	uint64_t ns = 0;
+	get(&b, &ns, sizeof ns);
+	if (ns != (soft ? n_soft : 0)) {
+		rc = hone_fail(err, HONE_ERR_FORMAT, "checkpoint '%s' does not hold the expected distillation targets", path);
+		goto out;
+	}
+	if (ns)
+		get(&b, soft, (size_t)ns * sizeof *soft);
 	if (b.bad || b.pos != b.n)
 		rc = hone_fail(err, HONE_ERR_FORMAT, "checkpoint '%s' does not match this network's sizes", path);
 out:

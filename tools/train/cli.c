@@ -57,6 +57,11 @@ static const char usage[] =
 	"                       each way at random (default 0)\n"
 	"  --flip               augmentation: mirror training images left-right at\n"
 	"                       random (default on for fashion-mnist; --no-flip)\n"
+	"  --distill A          also learn a float teacher's class probabilities\n"
+	"                       (weight A in [0,1]; default 0 = off). The teacher:\n"
+	"                       the same sizes, float, graded inputs, trained first\n"
+	"  --teacher-epochs N   the teacher's epochs (default epochs/4)\n"
+	"  --distill-temp T     distillation temperature (default 2)\n"
 	"  --float-only         the same network without sharpening or quantisation\n"
 	"                       (the float baseline: the cost of spiking); writes no file\n"
 	"  --seed N             seed of initialisation and shuffling (default 1)\n"
@@ -134,7 +139,8 @@ int hone_train_main(int argc, char **argv)
 	enum { O_DATASET = 256, O_DATA, O_LIMIT, O_TARGET, O_HIDDEN, O_NHOT, O_BINARY,
 	       O_EPOCHS, O_WARMUP, O_QAT, O_BATCH, O_LR, O_LRF, O_SCHED, O_STEPS,
 	       O_RATE, O_TAU, O_STE, O_FLOAT, O_SEED, O_CKPT, O_RESUME, O_STOP,
-	       O_SHIFT, O_FLIP, O_NOFLIP, O_DROPOUT, O_INDROP, O_TIE };
+	       O_SHIFT, O_FLIP, O_NOFLIP, O_DROPOUT, O_INDROP, O_TIE, O_KD, O_KDT,
+	       O_TEPOCHS };
 	static const struct option lo[] = {
 		{ "dataset", required_argument, 0, O_DATASET },
 		{ "data", required_argument, 0, O_DATA },
@@ -155,6 +161,9 @@ int hone_train_main(int argc, char **argv)
 		{ "temperature", required_argument, 0, O_TAU },
 		{ "ste-width", required_argument, 0, O_STE },
 		{ "tie-margin", required_argument, 0, O_TIE },
+		{ "distill", required_argument, 0, O_KD },
+		{ "distill-temp", required_argument, 0, O_KDT },
+		{ "teacher-epochs", required_argument, 0, O_TEPOCHS },
 		{ "float-only", no_argument, 0, O_FLOAT },
 		{ "shift", required_argument, 0, O_SHIFT },
 		{ "dropout", required_argument, 0, O_DROPOUT },
@@ -271,6 +280,21 @@ int hone_train_main(int argc, char **argv)
 				return fail("--tie-margin: expected a margin >= 0, got '%s'", optarg);
 			o.tie_margin = d;
 			break;
+		case O_KD:
+			if (parse_double(optarg, &d) || !(d >= 0 && d <= 1))
+				return fail("--distill: expected a weight in [0, 1], got '%s'", optarg);
+			o.distill = d;
+			break;
+		case O_KDT:
+			if (parse_double(optarg, &d) || !(d > 0 && d <= 100))
+				return fail("--distill-temp: expected a positive temperature, got '%s'", optarg);
+			o.distill_temp = d;
+			break;
+		case O_TEPOCHS:
+			if (parse_long(optarg, 1, 100000, &v))
+				return fail("--teacher-epochs: expected a positive count, got '%s'", optarg);
+			o.teacher_epochs = (int32_t)v;
+			break;
 		case O_FLOAT: o.float_only = 1; break;
 		case O_SHIFT:
 			if (parse_long(optarg, 0, 8, &v))
@@ -329,6 +353,8 @@ int hone_train_main(int argc, char **argv)
 	o.epochs = epochs ? epochs : digits ? 150 : 100;
 	o.batch = batch ? batch : digits ? 32 : 100;
 	o.lr = lr > 0 ? lr : 2e-3;
+	if (!o.teacher_epochs)
+		o.teacher_epochs = o.epochs / 4 > 0 ? o.epochs / 4 : 1;
 	o.shift = shift >= 0 ? shift : 0;
 	o.flip = flip >= 0 ? flip : !digits;
 	o.dropout = dropout >= 0 ? dropout : digits ? 0 : 0.1;

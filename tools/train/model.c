@@ -296,29 +296,49 @@ void ht_predict(const ht_model *m, int32_t B, int32_t *pred)
 	}
 }
 
-double ht_backward(ht_model *m, const uint8_t *y, int32_t B)
+double ht_backward(ht_model *m, const uint8_t *y, const float *soft, int32_t B)
 {
 	int32_t C = m->arch.n_classes, N = m->arch.nhot, D = m->arch.n_layers;
 	double loss = 0;
 	for (int32_t b = 0; b < B; b++) {
 		const float *s = &m->scores[(size_t)b * C];
 		float *ds = &m->dscores[(size_t)b * C];
-		double lg[HT_MAX_CLASSES], mx = -1e300, sum = 0;
+		double lg[HT_MAX_CLASSES], mx = -1e300, sum = 0, ly = 0;
 		/* hone_decode gives ties to the lowest class: a class below the
 		 * true one must be beaten by tie_margin spikes, so its logit
 		 * carries that margin (a constant: the gradient's form stays). */
 		for (int32_t c = 0; c < C; c++) {
 			lg[c] = m->tau * (s[c] + (c < y[b] ? m->tie_margin : 0.0));
+			if (c == y[b])
+				ly = lg[c];
 			if (lg[c] > mx)
 				mx = lg[c];
 		}
 		for (int32_t c = 0; c < C; c++)
 			sum += exp(lg[c] - mx);
+		double wh = soft ? 1.0 - m->kd_alpha : 1.0;
 		for (int32_t c = 0; c < C; c++) {
 			double pc = exp(lg[c] - mx) / sum;
-			ds[c] = (float)(m->tau * (pc - (c == y[b])) / B);
+			ds[c] = (float)(wh * m->tau * (pc - (c == y[b])) / B);
 		}
-		loss += -(lg[y[b]] - mx - log(sum));
+		loss += -wh * (ly - mx - log(sum));
+		if (soft) {
+			/* Distillation (Hinton et al. 2015): T^2 KL(q || softmax(z/T))
+			 * on the plain logits z = tau S, gradient T (p_T - q). */
+			const float *q = &soft[(size_t)b * C];
+			double T = m->kd_temp, mt = -1e300, st = 0;
+			for (int32_t c = 0; c < C; c++)
+				if (m->tau * s[c] / T > mt)
+					mt = m->tau * s[c] / T;
+			for (int32_t c = 0; c < C; c++)
+				st += exp(m->tau * s[c] / T - mt);
+			for (int32_t c = 0; c < C; c++) {
+				double lp = m->tau * s[c] / T - mt - log(st);
+				ds[c] += (float)(m->tau * m->kd_alpha * T * (exp(lp) - q[c]) / B);
+				if (q[c] > 0)
+					loss += m->kd_alpha * T * T * q[c] * (log(q[c]) - lp);
+			}
+		}
 	}
 	ht_layer *top = &m->L[D - 1];
 	for (int32_t b = 0; b < B; b++)

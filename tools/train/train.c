@@ -32,6 +32,7 @@ void ht_opts_default(ht_opts *o)
 	o->tau = 1.0;
 	o->ste_width = 1.0;
 	o->tie_margin = 1.0;
+	o->distill_temp = 2.0;
 	o->seed = 1;
 }
 
@@ -65,11 +66,13 @@ static void fingerprint(const ht_opts *o, const ht_arch *a, int32_t ntrain,
 		snprintf(fp + k, n - (size_t)k,
 		         " nhot=%d G=%d epochs=%d warmup=%d qat=%d batch=%d lr=%.9g"
 		         " lr_final=%.9g schedule=%s steps=%d rate=%.9g tau=%.9g ste=%.9g"
-		         " tie_margin=%.9g float_only=%d dropout=%.9g in_dropout=%.9g shift=%d flip=%d seed=%llu",
+		         " tie_margin=%.9g float_only=%d dropout=%.9g in_dropout=%.9g shift=%d flip=%d"
+		         " distill=%.9g/%.9g/%d seed=%llu",
 		         (int)o->nhot, (int)a->input_bits, (int)o->epochs, (int)warmup,
 		         (int)qat_epochs, (int)o->batch, o->lr, o->lr_final,
 		         ht_sched_name(o->schedule), (int)o->steps, o->adapt_rate, o->tau,
 		         o->ste_width, o->tie_margin, o->float_only, o->dropout, o->in_dropout, (int)o->shift, o->flip,
+		         o->distill, o->distill_temp, (int)o->teacher_epochs,
 		         (unsigned long long)o->seed);
 }
 
@@ -99,16 +102,143 @@ static void sharp_str(const ht_model *m, char *s, size_t n)
 		k += (size_t)snprintf(s + k, n - k, "%s%.2f", l ? " " : "", m->L[l].sharp);
 }
 
-static double lr_at(const ht_opts *o, int32_t decay_start, double progress)
+/* Constant, then a cosine to lr_final from decay_start to total. */
+static double lr_at(double lr, double lr_final, int32_t decay_start,
+                    int32_t total, double progress)
 {
-	/* Constant, then a cosine to lr_final over the last qat_epochs. */
 	if (progress <= decay_start)
-		return o->lr;
-	double span = o->epochs - decay_start;
+		return lr;
+	double span = total - decay_start;
 	double t = span > 0 ? (progress - decay_start) / span : 1;
 	if (t > 1)
 		t = 1;
-	return o->lr_final + 0.5 * (o->lr - o->lr_final) * (1 + cos(M_PI * t));
+	return lr_final + 0.5 * (lr - lr_final) * (1 + cos(M_PI * t));
+}
+
+/* What one training epoch needs besides the model. */
+typedef struct epoch_ctx {
+	const ht_opts *o;
+	const uint8_t *g, *y;  /* quantised samples [n][nf], labels */
+	const float *soft;     /* teacher targets [n][C] or NULL */
+	const int32_t *shape;
+	int32_t n, nf, C, B, nb;
+	int32_t decay_start, total;
+	int32_t *perm, *pred;
+	uint8_t *gb, *yb;
+	float *sb;
+} epoch_ctx;
+
+/* One epoch: shuffle, augment, forward, backward, Adam, schedule. Returns
+ * the mean loss; *acc the running training accuracy; *lr the last rate. */
+static double train_epoch(ht_model *m, const epoch_ctx *c, ht_rng *rng,
+                          ht_sched *sched, int32_t e, double *acc, double *lr)
+{
+	const ht_opts *o = c->o;
+	int32_t nf = c->nf, B = c->B;
+	for (int32_t i = 0; i < c->n; i++)
+		c->perm[i] = i;
+	for (int32_t i = c->n - 1; i > 0; i--) {
+		int32_t j = (int32_t)ht_rng_below(rng, (uint32_t)i + 1);
+		int32_t t = c->perm[i];
+		c->perm[i] = c->perm[j];
+		c->perm[j] = t;
+	}
+	double loss = 0;
+	int64_t correct = 0;
+	for (int32_t bi = 0; bi < c->nb; bi++) {
+		for (int32_t b = 0; b < B; b++) {
+			int32_t i = c->perm[(size_t)bi * B + b];
+			if (o->shift || o->flip) {
+				int dx = (int)ht_rng_below(rng, 2u * (uint32_t)o->shift + 1) - o->shift;
+				int dy = (int)ht_rng_below(rng, 2u * (uint32_t)o->shift + 1) - o->shift;
+				int fl = o->flip ? (int)ht_rng_below(rng, 2) : 0;
+				augment(c->g + (size_t)i * nf, c->gb + (size_t)b * nf, c->shape, dx, dy, fl);
+			} else {
+				memcpy(c->gb + (size_t)b * nf, c->g + (size_t)i * nf, (size_t)nf);
+			}
+			c->yb[b] = c->y[i];
+			if (c->soft)
+				memcpy(c->sb + (size_t)b * c->C, c->soft + (size_t)i * c->C,
+				       (size_t)c->C * sizeof *c->sb);
+		}
+		if (!m->quant && sched)
+			for (int32_t l = 0; l < m->arch.n_layers; l++)
+				m->L[l].sharp = sched->sharp[l];
+		ht_forward(m, c->gb, B, 1);
+		ht_predict(m, B, c->pred);
+		for (int32_t b = 0; b < B; b++)
+			correct += c->pred[b] == c->yb[b];
+		loss += ht_backward(m, c->yb, c->soft ? c->sb : NULL, B);
+		*lr = lr_at(o->lr, o->lr_final, c->decay_start, c->total, e + (double)bi / c->nb);
+		ht_adam_step(m, *lr);
+		if (sched)
+			ht_sched_batch_end(sched, e, bi);
+	}
+	loss /= (double)c->nb * B;
+	if (sched) {
+		ht_sched_epoch_end(sched, e, loss);
+		if (!m->quant)
+			for (int32_t l = 0; l < m->arch.n_layers; l++)
+				m->L[l].sharp = sched->sharp[l];
+	}
+	*acc = 100.0 * (double)correct / ((double)c->nb * B);
+	return loss;
+}
+
+/* Distillation targets: a float network (sharpness 0) of the same sizes on
+ * graded inputs, trained first; its class probabilities at temperature T
+ * for every training sample. */
+static int teach(const ht_opts *o, const ht_arch *sa, int G,
+                 const hone_dataset *train, const hone_dataset *test,
+                 epoch_ctx c, float *soft, FILE *log)
+{
+	ht_arch a = *sa;
+	a.input_bits = G;
+	ht_model t;
+	ht_rng rng;
+	ht_rng_seed(&rng, o->seed ^ 0x7EAC4E2ull);
+	uint8_t *g = quantize_all(train, G), *gt = quantize_all(test, G);
+	int rc = HONE_ERR_NOMEM;
+	memset(&t, 0, sizeof t);
+	if (!g || !gt || ht_model_init(&t, &a, c.B > 256 ? c.B : 256, &rng))
+		goto out;
+	t.tau = o->tau;
+	t.dropout = o->dropout;
+	ht_rng_seed(&t.drop_rng, o->seed ^ 0x7EAC4E3ull);
+	c.g = g;
+	c.soft = NULL;
+	c.total = o->teacher_epochs;
+	c.decay_start = o->teacher_epochs - o->teacher_epochs / 4;
+	for (int32_t e = 0; e < o->teacher_epochs; e++) {
+		double acc, lr, loss = train_epoch(&t, &c, &rng, NULL, e, &acc, &lr);
+		if (log && !o->quiet)
+			fprintf(log, "teacher %3d/%d  loss %.4f  train %6.2f%%  test %6.2f%%  (float, %d-bit inputs)\n",
+			        (int)e + 1, (int)o->teacher_epochs, loss, acc,
+			        ht_accuracy(&t, gt, test->y, test->n, NULL), G);
+	}
+	int32_t C = a.n_classes, nf = a.n_inputs;
+	for (int32_t i0 = 0; i0 < train->n; i0 += t.cap) {
+		int32_t B = train->n - i0 < t.cap ? train->n - i0 : t.cap;
+		ht_forward(&t, g + (size_t)i0 * nf, B, 0);
+		for (int32_t b = 0; b < B; b++) {
+			const float *sc = &t.scores[(size_t)b * C];
+			float *q = &soft[(size_t)(i0 + b) * C];
+			double mx = -1e300, sum = 0;
+			for (int32_t k = 0; k < C; k++)
+				if (t.tau * sc[k] / o->distill_temp > mx)
+					mx = t.tau * sc[k] / o->distill_temp;
+			for (int32_t k = 0; k < C; k++)
+				sum += exp(t.tau * sc[k] / o->distill_temp - mx);
+			for (int32_t k = 0; k < C; k++)
+				q[k] = (float)(exp(t.tau * sc[k] / o->distill_temp - mx) / sum);
+		}
+	}
+	rc = 0;
+out:
+	ht_model_free(&t);
+	free(g);
+	free(gt);
+	return rc;
 }
 
 static void enter_qat(ht_model *m, const uint8_t *g, int32_t n)
@@ -192,25 +322,34 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	int32_t qat_start = o->epochs - qat;
 	int32_t decay_start = o->epochs - qat;
 
-	int32_t ntr = train->n, nte = test->n, nf = a.n_inputs;
+	int32_t ntr = train->n, nte = test->n, nf = a.n_inputs, C = a.n_classes;
 	int can_augment = (int64_t)train->shape[0] * train->shape[1] * train->shape[2] == nf;
 	if ((o->shift || o->flip) && !can_augment)
 		return hone_fail(err, HONE_ERR_INVALID, "--shift/--flip need image-shaped samples");
+	int distill = o->distill > 0 && !o->float_only;
+	if (distill && o->teacher_epochs < 1)
+		return hone_fail(err, HONE_ERR_INVALID, "--distill needs --teacher-epochs >= 1");
 	int32_t B = o->batch < ntr ? o->batch : ntr;
-	int32_t nb = ntr / B;
+	epoch_ctx c = { .o = o, .shape = train->shape, .n = ntr, .nf = nf, .C = C,
+	                .B = B, .nb = ntr / B, .decay_start = decay_start,
+	                .total = o->epochs, .y = train->y };
 	uint8_t *gtr = quantize_all(train, a.input_bits);
 	uint8_t *gte = quantize_all(test, a.input_bits);
-	uint8_t *gb = malloc((size_t)B * nf);
-	uint8_t *yb = malloc((size_t)B);
-	int32_t *perm = malloc((size_t)ntr * sizeof *perm);
+	float *soft = distill ? malloc((size_t)ntr * C * sizeof *soft) : NULL;
+	c.gb = malloc((size_t)B * nf);
+	c.yb = malloc((size_t)B);
+	c.sb = malloc((size_t)B * C * sizeof *c.sb);
+	c.perm = malloc((size_t)ntr * sizeof *c.perm);
 	int32_t *pred = malloc((size_t)(B > nte ? B : nte) * sizeof *pred);
+	c.pred = pred;
+	c.g = gtr;
 	ht_model m;
 	ht_rng rng;
 	ht_sched sched;
 	hone_net *net = NULL;
 	memset(&m, 0, sizeof m);
 	ht_rng_seed(&rng, o->seed);
-	if (!gtr || !gte || !gb || !yb || !perm || !pred ||
+	if (!gtr || !gte || !c.gb || !c.yb || !c.sb || !c.perm || !pred || (distill && !soft) ||
 	    ht_model_init(&m, &a, B > 256 ? B : 256, &rng)) {
 		rc = hone_fail(err, HONE_ERR_NOMEM, "out of memory");
 		goto out;
@@ -220,18 +359,20 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	m.tie_margin = o->tie_margin;
 	m.dropout = o->dropout;
 	m.in_dropout = o->in_dropout;
+	m.kd_alpha = o->distill;
+	m.kd_temp = o->distill_temp;
 	ht_rng_seed(&m.drop_rng, o->seed ^ 0xD509u);
 	ht_sched_init(&sched, o->schedule, a.n_layers, warmup, qat_start, o->steps,
-	              o->adapt_rate, nb);
-	if (o->float_only)
-		ht_sched_init(&sched, HT_SCHED_STEP, a.n_layers, o->epochs, o->epochs + 1, 1, 0, nb);
+	              o->adapt_rate, c.nb);
 
 	char fp[1024];
 	fingerprint(o, &a, ntr, warmup, qat, fp, sizeof fp);
 	int32_t e0 = 0;
 	double secs_before = 0;
+	size_t n_soft = distill ? (size_t)ntr * C : 0;
 	if (o->resume) {
-		if ((rc = ht_ckpt_load(o->resume, fp, &e0, &rng, &sched, &m, &secs_before, err)))
+		if ((rc = ht_ckpt_load(o->resume, fp, &e0, &rng, &sched, &m, soft, n_soft,
+		                       &secs_before, err)))
 			goto out;
 		if (log)
 			fprintf(log, "train: resumed '%s' at epoch %d\n", o->resume, (int)e0 + 1);
@@ -252,6 +393,13 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	}
 
 	double t0 = now_s();
+	if (distill && !o->resume) {
+		if ((rc = teach(o, &a, (int)cfg->input_bits, train, test, c, soft, log))) {
+			rc = hone_fail(err, rc, "out of memory training the teacher");
+			goto out;
+		}
+	}
+	c.soft = soft;
 	int32_t e = e0;
 	for (; e < o->epochs; e++) {
 		if (!o->float_only && e >= qat_start && !m.quant) {
@@ -263,49 +411,8 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 				fprintf(log, "\n");
 			}
 		}
-		for (int32_t i = 0; i < ntr; i++)
-			perm[i] = i;
-		for (int32_t i = ntr - 1; i > 0; i--) {
-			int32_t j = (int32_t)ht_rng_below(&rng, (uint32_t)i + 1);
-			int32_t t = perm[i];
-			perm[i] = perm[j];
-			perm[j] = t;
-		}
-		double loss = 0;
-		int64_t correct = 0;
-		double lr = o->lr;
-		for (int32_t bi = 0; bi < nb; bi++) {
-			for (int32_t b = 0; b < B; b++) {
-				int32_t i = perm[(size_t)bi * B + b];
-				if (o->shift || o->flip) {
-					int dx = (int)ht_rng_below(&rng, 2u * (uint32_t)o->shift + 1) - o->shift;
-					int dy = (int)ht_rng_below(&rng, 2u * (uint32_t)o->shift + 1) - o->shift;
-					int fl = o->flip ? (int)ht_rng_below(&rng, 2) : 0;
-					augment(gtr + (size_t)i * nf, gb + (size_t)b * nf, train->shape, dx, dy, fl);
-				} else {
-					memcpy(gb + (size_t)b * nf, gtr + (size_t)i * nf, (size_t)nf);
-				}
-				yb[b] = train->y[i];
-			}
-			if (!m.quant)
-				for (int32_t l = 0; l < a.n_layers; l++)
-					m.L[l].sharp = sched.sharp[l];
-			ht_forward(&m, gb, B, 1);
-			ht_predict(&m, B, pred);
-			for (int32_t b = 0; b < B; b++)
-				correct += pred[b] == yb[b];
-			loss += ht_backward(&m, yb, B);
-			lr = lr_at(o, decay_start, e + (double)bi / nb);
-			ht_adam_step(&m, lr);
-			if (!o->float_only)
-				ht_sched_batch_end(&sched, e, bi);
-		}
-		loss /= (double)nb * B;
-		if (!o->float_only)
-			ht_sched_epoch_end(&sched, e, loss);
-		if (!m.quant)
-			for (int32_t l = 0; l < a.n_layers; l++)
-				m.L[l].sharp = sched.sharp[l];
+		double acc_tr, lr;
+		double loss = train_epoch(&m, &c, &rng, o->float_only ? NULL : &sched, e, &acc_tr, &lr);
 		double acc_te = ht_accuracy(&m, gte, test->y, nte, NULL);
 		res->float_test_acc = acc_te;
 		res->epochs_run = e + 1;
@@ -313,7 +420,7 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 			char sh[128];
 			sharp_str(&m, sh, sizeof sh);
 			fprintf(log, "epoch %3d/%d  loss %.4f  train %6.2f%%  test %6.2f%%",
-			        (int)e + 1, (int)o->epochs, loss, 100.0 * (double)correct / ((double)nb * B), acc_te);
+			        (int)e + 1, (int)o->epochs, loss, acc_tr, acc_te);
 			if (!o->float_only && !m.quant) {
 				/* Whetstone's logger: what the net would score if it were
 				 * sharpened now. */
@@ -331,7 +438,7 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 			fflush(log);
 		}
 		if (o->checkpoint &&
-		    (rc = ht_ckpt_save(o->checkpoint, fp, e + 1, &rng, &sched, &m,
+		    (rc = ht_ckpt_save(o->checkpoint, fp, e + 1, &rng, &sched, &m, soft, n_soft,
 		                       secs_before + now_s() - t0, err)))
 			goto out;
 		if (o->stop_after > 0 && e + 1 >= o->stop_after && e + 1 < o->epochs) {
@@ -368,15 +475,15 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 		}
 		for (int32_t i = 0; i < nte; i++) {
 			hone_dataset_quantize(test, i, a.input_bits, gi);
-			int32_t c = hone_net_classify(net, gi);
-			if (c < 0) {
+			int32_t k = hone_net_classify(net, gi);
+			if (k < 0) {
 				free(gi);
-				rc = hone_fail(err, c, "the evaluator refused the trained network: %s",
-				               hone_strerror(c));
+				rc = hone_fail(err, k, "the evaluator refused the trained network: %s",
+				               hone_strerror(k));
 				goto out;
 			}
-			ok += c == test->y[i];
-			res->mismatches += c != pred[i];
+			ok += k == test->y[i];
+			res->mismatches += k != pred[i];
 		}
 		free(gi);
 		res->int_test_acc = 100.0 * (double)ok / nte;
@@ -407,9 +514,11 @@ out:
 	ht_model_free(&m);
 	free(gtr);
 	free(gte);
-	free(gb);
-	free(yb);
-	free(perm);
+	free(soft);
+	free(c.gb);
+	free(c.yb);
+	free(c.sb);
+	free(c.perm);
 	free(pred);
 	return rc;
 }

@@ -94,6 +94,7 @@ typedef struct ht_model {
 	int bn_frozen;      /* use mu/var instead of batch statistics */
 	double tau;         /* softmax temperature on class spike counts */
 	double tie_margin;  /* spikes a lower class needs less to win */
+	double kd_alpha, kd_temp; /* distillation weight and temperature */
 	double ste_width;   /* straight-through window at sharpness 1 */
 	double dropout;     /* hidden spikes dropped while training */
 	double in_dropout;  /* input values dropped while training */
@@ -112,8 +113,10 @@ void ht_forward(ht_model *m, const uint8_t *g, int32_t B, int train);
  * the output activations per class, ties to the lowest class). */
 void ht_predict(const ht_model *m, int32_t B, int32_t *pred);
 /* Softmax cross-entropy on tau * class sums for labels y; gradients into
- * gw/gbeta. Returns the summed loss over the batch. */
-double ht_backward(ht_model *m, const uint8_t *y, int32_t B);
+ * gw/gbeta. soft (may be NULL): a teacher's class probabilities [B][C]
+ * to distil, weighted kd_alpha at temperature kd_temp. Returns the summed
+ * loss over the batch. */
+double ht_backward(ht_model *m, const uint8_t *y, const float *soft, int32_t B);
 /* One Adam step on the gradients; in QAT also keeps every neuron inside
  * the overflow bound. */
 void ht_adam_step(ht_model *m, double lr);
@@ -175,10 +178,12 @@ const char *ht_sched_name(int kind);
  * be initialised with the same architecture before loading. */
 int ht_ckpt_save(const char *path, const char *fingerprint, int32_t next_epoch,
                  const ht_rng *rng, const ht_sched *s, const ht_model *m,
-                 double seconds, hone_error *err);
-int ht_ckpt_load(const char *path, const char *fingerprint, int32_t *next_epoch,
-                 ht_rng *rng, ht_sched *s, ht_model *m, double *seconds,
+                 const float *soft, size_t n_soft, double seconds,
                  hone_error *err);
+/* soft: n_soft distillation targets to restore (NULL, 0 without). */
+int ht_ckpt_load(const char *path, const char *fingerprint, int32_t *next_epoch,
+                 ht_rng *rng, ht_sched *s, ht_model *m, float *soft,
+                 size_t n_soft, double *seconds, hone_error *err);
 
 /* ------------------------------------------------------------- training */
 
@@ -199,6 +204,8 @@ typedef struct ht_opts {
 	int float_only, binary_input;
 	double dropout;           /* hidden-spike dropout while training */
 	double in_dropout;        /* input dropout while training */
+	double distill, distill_temp; /* weight of a float teacher's targets */
+	int32_t teacher_epochs;
 	int32_t shift;            /* augmentation: random shifts up to N pixels */
 	int flip;                 /* augmentation: random horizontal flips */
 	int32_t limit;
