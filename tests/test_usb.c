@@ -434,6 +434,11 @@ static void test_select(void **state)
 	printf("%s", text);
 	assert_non_null(strstr(text, "usb:1.5 serial IBEMU01"));
 	assert_non_null(strstr(text, "usb:1.6 serial IBEMU02"));
+	/* The public listing (hone info --boards) says the same. */
+	char pub[1024];
+	assert_int_equal(hone_list_usb(pub, sizeof pub, &err), 0);
+	assert_string_equal(pub, text);
+	assert_int_equal(hone_list_usb(pub, 0, &err), HONE_ERR_INVALID);
 	/* Two boards and no choice: refuse, naming both. */
 	open_fails(NULL, HONE_ERR_INVALID, "IBEMU02");
 	hone_ftdi_opts o;

@@ -8,6 +8,7 @@
 
 static const char help[] =
 	"usage: hone info [FILE | URI] [--target CONFIG [--format text|make|json]]\n"
+	"       hone info --boards\n"
 	"\n"
 	"Describe a NIR network (.nir), a chip image (.himg), a chip\n"
 	"configuration, or a device (ref:, sim:, usb:). With no argument, list\n"
@@ -15,6 +16,9 @@ static const char help[] =
 	"\n"
 	"options:\n"
 	"  -t, --target CONFIG   describe a configuration\n"
+	"  -b, --boards          list the boards attached over USB (FT2232H\n"
+	"                        0403:6010) as the usb:SERIAL / usb:BUS.ADDR to\n"
+	"                        open, without opening any\n"
 	"      --format FMT      text (default), make (VAR=value lines used by the\n"
 	"                        RTL build), json\n"
 	"  -h, --help            this text\n";
@@ -128,16 +132,19 @@ int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"target", required_argument, 0, 't'},
+		{"boards", no_argument, 0, 'b'},
 		{"format", required_argument, 0, 'f'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *target = NULL, *fmt = "text";
+	bool boards = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:bh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': target = optarg; break;
+		case 'b': boards = true; break;
 		case 'f': fmt = optarg; break;
 		case 'h': fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
@@ -145,6 +152,17 @@ int cmd_info(int argc, char **argv)
 	}
 	if (strcmp(fmt, "text") && strcmp(fmt, "make") && strcmp(fmt, "json"))
 		return cli_error("info", "unknown format '%s' (text, make or json)", fmt);
+	if (boards) {
+		if (target || optind < argc)
+			return cli_error("info", "--boards takes no other argument");
+		char text[4096];
+		hone_error e = {0};
+		int rc = hone_list_usb(text, sizeof text, &e);
+		if (rc)
+			return cli_error_from("info", &e, rc);
+		fputs(text, stdout);
+		return 0;
+	}
 	if (target) {
 		const hone_config *cfg = hone_config_find(target);
 		if (!cfg)

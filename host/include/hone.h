@@ -314,6 +314,10 @@ typedef struct hone_tick_result {
 /* Open by URI: "ref:" (C reference model), "sim:" / "sim:verilator",
  * "sim:icarus", "usb:" / "usb:SERIAL" / "usb:BUS.ADDR". */
 int hone_open(const char *uri, hone_device **out, hone_error *err);
+/* The boards "usb:" can open, for a user to choose one: a line per attached
+ * FT2232H ("usb:BUS.ADDR serial S \"product\"", or why it cannot be read),
+ * or one line saying none is attached. Fails only if USB cannot be listed. */
+int hone_list_usb(char *buf, size_t cap, hone_error *err);
 void hone_close(hone_device *dev);
 int hone_get_caps(hone_device *dev, hone_caps *caps, hone_error *err);
 /* Perform an image's writes (checks configuration compatibility). */

@@ -806,3 +806,10 @@ const struct hone_backend hone_backend_usb = {
 	.pending = usb_pending,
 	.counters = usb_counters,
 };
+
+int hone_list_usb(char *buf, size_t cap, hone_error *err)
+{
+	if (!buf || cap == 0)
+		return hone_fail(err, HONE_ERR_INVALID, "hone_list_usb: no buffer");
+	return hone_ftdi_describe(buf, cap, err);
+}
