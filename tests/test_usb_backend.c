@@ -545,6 +545,12 @@ static void test_chip_hangs(void **state)
 
 /* ------------------------------------------------------------ the figure */
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 /* Ticks per second with `depth` ticks in flight. */
 static double tick_rate(hone_device *usb, const hone_image *img, uint32_t T, size_t depth)
 {
@@ -581,10 +587,21 @@ static void test_tick_rate(void **state)
 	assert_int_equal(open_usb(",baud=12000000", &usb, &err), 0);
 	assert_int_equal(hone_load(usb, img, &err), 0);
 	/* One tick at a time pays a round trip each: the FTDI latency timer
-	 * (1 ms) plus the emulator's system calls. In flight, they overlap. */
-	double r1 = tick_rate(usb, img, 300, 1);
-	double r16 = tick_rate(usb, img, 2000, 16);
-	assert_true(r16 > r1);
+	 * (1 ms) plus the emulator's system calls. In flight, they overlap.
+	 * The machine is shared: rounds of both alternate, and the medians are
+	 * compared, so a burst of load elsewhere hits both alike. */
+	enum { ROUNDS = 5 };
+	double r1[ROUNDS], r16[ROUNDS];
+	for (int i = 0; i < ROUNDS; i++) {
+		r1[i] = tick_rate(usb, img, 300, 1);
+		r16[i] = tick_rate(usb, img, 600, 16);
+	}
+	qsort(r1, ROUNDS, sizeof *r1, cmp_double);
+	qsort(r16, ROUNDS, sizeof *r16, cmp_double);
+	printf("medians of %d rounds: %.0f ticks/s one at a time, %.0f with 16 in flight "
+	       "(%.2fx)\n", ROUNDS, r1[ROUNDS / 2], r16[ROUNDS / 2],
+	       r16[ROUNDS / 2] / r1[ROUNDS / 2]);
+	assert_true(r16[ROUNDS / 2] > r1[ROUNDS / 2]);
 	hone_close(usb);
 	hone_image_free(img);
 	hone_net_free(net);

@@ -13,16 +13,15 @@
  * At open: link RESET (the FPGA must answer within a second, else the
  * bitstream is not loaded), CAPS (the board's configuration becomes the
  * device's), COUNTERS (the chip's tick number, which runs on across host
- * sessions). Writes and input events are first checked by a shadow
- * reference chip, as on "sim:", so a bad image or event gets the same
- * message as on "ref:". Responses are filed in order: SPIKE and TRACE
- * words into the tick that TICK_DONE closes; READ_DATA, COUNTER and CAPS
- * answer the request waiting for them. Nothing waits without a bound: the
+ * sessions). What commands and responses mean on the host's side (the
+ * shadow reference chip that checks writes and events, so a bad image or
+ * event gets the message "ref:" gives; the ticks in flight; responses
+ * filed into tick results and answers) is chip_session.c, shared with
+ * "sim:"; this file moves them over the link. Nothing waits without a bound: the
  * transport reports a vanished, stalled or silent board within a second,
  * the link a chip that stopped acknowledging.
  */
-#include "hone_internal.h"
-#include "link.h"
+#include "chip_session.h"
 #include "usb_ftdi.h"
 
 #include <inttypes.h>
@@ -41,39 +40,16 @@
  * on arrival, busy or not (credits keep frames from waiting for room). */
 #define LINK_MAX_TIMEOUTS 25
 
-typedef struct usb_result {
-	uint64_t tick;
-	size_t n_spikes, cap_spikes;
-	uint32_t *spikes;
-	size_t n_trace;
-	int32_t *u;
-	uint8_t *s;
-} usb_result;
-
 typedef struct usb_dev {
 	hone_ftdi *f;
 	hone_link *l;
 	char name[140];
 	uint32_t baud;
 	hone_caps caps;
-	hone_refchip *shadow;      /* validates writes and events */
-	bool trace;
-	uint32_t *input_seen;      /* [65536] epoch of the last send */
 	uint8_t *frame;            /* [65536] g of the events being sent, else 0 */
 	uint32_t *frame_in;        /* [65536] their inputs */
-	uint32_t epoch;
 	bool caps_seen;            /* after a link reset: drop answers until CAPS */
-	uint64_t tick_base;        /* the chip's tick number at open */
-	uint64_t ticks_sent, ticks_taken;
-	uint8_t *tick_traced;
-	size_t tick_traced_cap;
-	usb_result cur;
-	usb_result *done;
-	size_t done_cap, done_head, done_len;
-	usb_result taken;
-	uint64_t *words;           /* READ_DATA, COUNTER, CAPS answers */
-	size_t n_words, cap_words;
-	unsigned word_kind;
+	hone_chip_session cs;      /* shadow, ticks in flight, responses filed */
 	uint8_t tx[4096];
 	uint8_t rx[16384];
 } usb_dev;
@@ -85,87 +61,6 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void result_free(usb_result *r)
-{
-	free(r->spikes);
-	free(r->u);
-	free(r->s);
-	memset(r, 0, sizeof *r);
-}
-
-static bool traced(const usb_dev *ud, uint64_t k)
-{
-	return ud->tick_traced[k % ud->tick_traced_cap] != 0;
-}
-
-static int trace_arrays(hone_device *dev, usb_result *r)
-{
-	if (r->u)
-		return 0;
-	size_t slots = (size_t)dev->cfg.cores * dev->cfg.neurons;
-	r->n_trace = slots;
-	r->u = calloc(slots, sizeof *r->u);
-	r->s = calloc(slots, 1);
-	return r->u && r->s ? 0 : HONE_ERR_NOMEM;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-static int push_word(usb_dev *ud, unsigned kind, uint64_t data, hone_error *err)
-{
-	if (ud->n_words && ud->word_kind != kind)
-		return hone_fail(err, HONE_ERR_PROTOCOL, "%s: an answer of kind %u came "
-		                 "while %zu of kind %u were waiting", ud->name, kind,
-		                 ud->n_words, ud->word_kind);
-	if (ud->n_words == ud->cap_words) {
-		size_t cap = ud->cap_words ? 2 * ud->cap_words : 16;
-		uint64_t *w = realloc(ud->words, cap * sizeof *w);
-		if (!w)
-			return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
-		ud->words = w;
-		ud->cap_words = cap;
-	}
-	ud->word_kind = kind;
-	ud->words[ud->n_words++] = data;
-	return 0;
-}
-
-static int close_tick(hone_device *dev, uint64_t data, hone_error *err)
-{
-	usb_dev *ud = dev->priv;
-	uint64_t k = ud->ticks_taken + ud->done_len; /* host's count */
-	uint64_t tick = ud->tick_base + k;
-	if (k >= ud->ticks_sent)
-		return hone_fail(err, HONE_ERR_PROTOCOL, "%s: TICK_DONE without a TICK", ud->name);
-	if ((uint32_t)data != (uint32_t)tick)
-		return hone_fail(err, HONE_ERR_PROTOCOL, "%s: TICK_DONE for tick %" PRIu32
-		                 ", expected %" PRIu64, ud->name, (uint32_t)data, tick);
-	if (traced(ud, k) && trace_arrays(dev, &ud->cur))
-		return hone_fail(err, HONE_ERR_NOMEM, "out of memory for a trace");
-	if (ud->cur.n_spikes > 1)
-		qsort(ud->cur.spikes, ud->cur.n_spikes, sizeof *ud->cur.spikes, cmp_u32);
-	if (ud->done_len == ud->done_cap) {
-		size_t cap = ud->done_cap ? 2 * ud->done_cap : 16;
-		usb_result *q = malloc(cap * sizeof *q);
-		if (!q)
-			return hone_fail(err, HONE_ERR_NOMEM, "out of memory keeping tick results");
-		for (size_t i = 0; i < ud->done_len; i++)
-			q[i] = ud->done[(ud->done_head + i) % ud->done_cap];
-		free(ud->done);
-		ud->done = q;
-		ud->done_cap = cap;
-		ud->done_head = 0;
-	}
-	ud->done[(ud->done_head + ud->done_len++) % ud->done_cap] = ud->cur;
-	memset(&ud->cur, 0, sizeof ud->cur);
-	ud->cur.tick = tick + 1;
-	return 0;
-}
-
 /* File every decoded response. */
 static int drain(hone_device *dev, hone_error *err)
 {
@@ -175,44 +70,7 @@ static int drain(hone_device *dev, hone_error *err)
 		if (!ud->caps_seen && r.kind != HONE_RSP_CAPS)
 			continue; /* answers to a previous session's commands */
 		ud->caps_seen = true;
-		uint64_t k = ud->ticks_taken + ud->done_len;
-		int rc = 0;
-		switch (r.kind) {
-		case HONE_RSP_SPIKE:
-			if (ud->cur.n_spikes == ud->cur.cap_spikes) {
-				size_t cap = ud->cur.cap_spikes ? 2 * ud->cur.cap_spikes : 64;
-				uint32_t *p = realloc(ud->cur.spikes, cap * sizeof *p);
-				if (!p)
-					return hone_fail(err, HONE_ERR_NOMEM, "out of memory collecting spikes");
-				ud->cur.spikes = p;
-				ud->cur.cap_spikes = cap;
-			}
-			ud->cur.spikes[ud->cur.n_spikes++] = (uint32_t)hone_field(r.data, 0, 16);
-			break;
-		case HONE_RSP_TRACE: {
-			uint32_t slot = (uint32_t)hone_field(r.data, 0, 13);
-			uint32_t core = (uint32_t)hone_field(r.data, 16, 4);
-			if (k >= ud->ticks_sent || !traced(ud, k) || trace_arrays(dev, &ud->cur) ||
-			    core >= dev->cfg.cores || slot >= dev->cfg.neurons)
-				return hone_fail(err, HONE_ERR_PROTOCOL, "%s: unexpected TRACE word "
-				                 "0x%016" PRIx64, ud->name, r.data);
-			size_t i = (size_t)core * dev->cfg.neurons + slot;
-			ud->cur.u[i] = (int32_t)hone_sext(hone_field(r.data, 24, 24), 24);
-			ud->cur.s[i] = (uint8_t)hone_field(r.data, 48, 1);
-			break;
-		}
-		case HONE_RSP_TICK_DONE:
-			rc = close_tick(dev, r.data, err);
-			break;
-		case HONE_RSP_READ_DATA:
-		case HONE_RSP_COUNTER:
-		case HONE_RSP_CAPS:
-			rc = push_word(ud, r.kind, r.data, err);
-			break;
-		default:
-			return hone_fail(err, HONE_ERR_PROTOCOL, "%s: response of unknown kind %u",
-			                 ud->name, r.kind);
-		}
+		int rc = hone_chip_session_file(&ud->cs, r.kind, r.data, err);
 		if (rc)
 			return rc;
 	}
@@ -286,8 +144,8 @@ static int keep_moving(hone_device *dev, hone_error *err)
 
 typedef bool (*cond_fn)(const usb_dev *ud, size_t arg);
 
-static bool has_words(const usb_dev *ud, size_t n) { return ud->n_words >= n; }
-static bool has_result(const usb_dev *ud, size_t n) { return ud->done_len >= n; }
+static bool has_words(const usb_dev *ud, size_t n) { return ud->cs.n_words >= n; }
+static bool has_result(const usb_dev *ud, size_t n) { return ud->cs.done_len >= n; }
 static bool all_acked(const usb_dev *ud, size_t n) { (void)n; return hone_link_unacked(ud->l) == 0; }
 static bool link_up(const usb_dev *ud, size_t n) { (void)n; return hone_link_up(ud->l); }
 
@@ -324,12 +182,10 @@ static int take_words(hone_device *dev, unsigned kind, size_t n, uint64_t *out,
 	int rc = wait_for(dev, has_words, n, ANSWER_TIMEOUT_MS, what, err);
 	if (rc)
 		return rc;
-	if (ud->word_kind != kind)
+	if (ud->cs.word_kind != kind)
 		return hone_fail(err, HONE_ERR_PROTOCOL, "%s: %s answered with kind %u",
-		                 ud->name, what, ud->word_kind);
-	memcpy(out, ud->words, n * sizeof *out);
-	memmove(ud->words, ud->words + n, (ud->n_words - n) * sizeof *ud->words);
-	ud->n_words -= n;
+		                 ud->name, what, ud->cs.word_kind);
+	hone_chip_session_take_words(&ud->cs, out, n);
 	return 0;
 }
 
@@ -380,14 +236,8 @@ static void config_from_caps(hone_device *dev, uint64_t w0, uint64_t w1)
 	usb_dev *ud = dev->priv;
 	hone_config c;
 	memset(&c, 0, sizeof c);
-	c.cores = (uint32_t)hone_field(w0, 0, 8);
-	c.lanes = (uint32_t)hone_field(w0, 8, 8);
-	c.weight_bits = (uint32_t)hone_field(w0, 16, 4);
-	c.potential_bits = (uint32_t)hone_field(w0, 20, 5);
-	c.input_bits = (uint32_t)hone_field(w0, 25, 4);
-	c.neurons = (uint32_t)hone_field(w1, 0, 16);
-	c.axons = (uint32_t)hone_field(w1, 16, 16);
-	c.weight_words = (uint32_t)hone_field(w1, 32, 24);
+	memset(&ud->caps, 0, sizeof ud->caps);
+	hone_chip_caps_decode(w0, w1, &c, &ud->caps.protocol_version, ud->caps.build_id);
 	c.axon_segments = 8;
 	c.route_segments = 8;
 	c.link_baud = ud->baud;
@@ -405,11 +255,8 @@ static void config_from_caps(hone_device *dev, uint64_t w0, uint64_t w1)
 	c.memory = NULL;
 	c.description = NULL;
 	dev->cfg = c;
-	memset(&ud->caps, 0, sizeof ud->caps);
 	strcpy(ud->caps.backend, "usb");
 	ud->caps.cfg = c;
-	ud->caps.protocol_version = (uint32_t)hone_field(w1, 56, 8);
-	snprintf(ud->caps.build_id, sizeof ud->caps.build_id, "%08" PRIx32, (uint32_t)(w0 >> 32));
 }
 
 static int usb_open(hone_device *dev, const char *arg, hone_error *err)
@@ -418,7 +265,6 @@ static int usb_open(hone_device *dev, const char *arg, hone_error *err)
 	if (!ud)
 		return hone_fail(err, HONE_ERR_NOMEM, "out of memory opening usb:");
 	dev->priv = ud;
-	ud->epoch = 1;
 	ud->baud = 3000000;
 	uint8_t latency = 1;
 	char sel[96];
@@ -435,13 +281,12 @@ static int usb_open(hone_device *dev, const char *arg, hone_error *err)
 	snprintf(ud->name, sizeof ud->name, "%s", hone_ftdi_name(ud->f));
 	hone_link_params lp = {.baud = ud->baud, .max_timeouts = LINK_MAX_TIMEOUTS};
 	ud->l = hone_link_new(&lp);
-	ud->input_seen = calloc(65536, sizeof *ud->input_seen);
 	ud->frame = calloc(65536, 1);
 	ud->frame_in = malloc(65536 * sizeof *ud->frame_in);
-	ud->tick_traced_cap = 1024;
-	ud->tick_traced = calloc(ud->tick_traced_cap, 1);
-	if (!ud->l || !ud->input_seen || !ud->frame || !ud->frame_in || !ud->tick_traced)
+	if (!ud->l || !ud->frame || !ud->frame_in)
 		return hone_fail(err, HONE_ERR_NOMEM, "out of memory opening %s", ud->name);
+	if ((rc = hone_chip_session_init(&ud->cs, ud->name, err)))
+		return rc;
 
 	hone_link_reset(ud->l, now_us());
 	rc = wait_for(dev, link_up, 0, OPEN_TIMEOUT_MS, "the FPGA's answer to a link RESET", err);
@@ -468,12 +313,7 @@ static int usb_open(hone_device *dev, const char *arg, hone_error *err)
 		return put_failed(ud, rc, "COUNTERS", err);
 	if ((rc = take_words(dev, HONE_RSP_COUNTER, 4, w, "the COUNTERS answer", err)))
 		return rc;
-	ud->tick_base = w[3];
-	ud->cur.tick = ud->tick_base;
-	ud->shadow = hone_refchip_new(&dev->cfg);
-	if (!ud->shadow)
-		return hone_fail(err, HONE_ERR_NOMEM, "out of memory opening %s", ud->name);
-	return 0;
+	return hone_chip_session_configure(&ud->cs, &dev->cfg, w[3], err);
 }
 
 static void usb_close(hone_device *dev)
@@ -486,17 +326,9 @@ static void usb_close(hone_device *dev)
 		hone_link_flush(ud->l);
 		wait_for(dev, all_acked, 0, 200, "", NULL);
 	}
-	for (size_t i = 0; i < ud->done_len; i++)
-		result_free(&ud->done[(ud->done_head + i) % ud->done_cap]);
-	free(ud->done);
-	result_free(&ud->cur);
-	result_free(&ud->taken);
-	free(ud->words);
-	free(ud->tick_traced);
-	free(ud->input_seen);
+	hone_chip_session_free(&ud->cs);
 	free(ud->frame);
 	free(ud->frame_in);
-	hone_refchip_free(ud->shadow);
 	hone_link_free(ud->l);
 	hone_ftdi_close(ud->f);
 	free(ud);
@@ -533,15 +365,8 @@ static int usb_write(hone_device *dev, const hone_write *w, size_t n, hone_error
 				               "beyond the link's 16 bits", i + k, (unsigned)x->addr);
 				break;
 			}
-			hone_error e = {0};
-			rc = hone_refchip_write(ud->shadow, x, &e);
-			if (rc) {
-				hone_fail(err, rc, "write %zu of %zu (target 0x%02x, mem %u, addr %u): %s",
-				          i + k, n, x->target, x->mem, (unsigned)x->addr, e.msg);
+			if ((rc = hone_chip_session_write(&ud->cs, x, i + k, n, err)))
 				break;
-			}
-			if (x->mem == HONE_MEM_CMD && x->target == HONE_TARGET_CHIP)
-				ud->epoch++; /* as refmodel.c: a reset forgets this tick's inputs */
 			run[k] = x->data;
 		}
 		if (k) {
@@ -571,12 +396,9 @@ static int usb_read_mem(hone_device *dev, uint8_t target, uint8_t mem,
                         uint32_t addr, uint32_t n, uint64_t *out, hone_error *err)
 {
 	usb_dev *ud = dev->priv;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t ignored;
-		int rc = hone_refchip_read(ud->shadow, target, mem, addr + i, &ignored, err);
-		if (rc)
-			return rc;
-	}
+	int rc0 = hone_chip_session_read(&ud->cs, target, mem, addr, n, err);
+	if (rc0)
+		return rc0;
 	if (addr + (uint64_t)n > 0x10000)
 		return hone_fail(err, HONE_ERR_INVALID, "%s: addresses beyond 16 bits", ud->name);
 	for (uint32_t done = 0; done < n;) {
@@ -597,58 +419,11 @@ static int usb_set_trace(hone_device *dev, int on, hone_error *err)
 	int rc = hone_link_put_trace(ud->l, on != 0);
 	if (rc)
 		return put_failed(ud, rc, "TRACE", err);
-	ud->trace = on != 0;
+	ud->cs.trace = on != 0;
 	return 0;
 }
 
 /* ---------------------------------------------------------------- ticks */
-
-/* The checks hone_refchip_input makes, on the shadow's registers; 1 means
- * "valid, but sends nothing" (g = 0). */
-static int check_input(hone_device *dev, uint32_t input, uint8_t g, hone_error *err)
-{
-	usb_dev *ud = dev->priv;
-	const hone_config *cfg = &dev->cfg;
-	uint64_t n_inputs, mask, base;
-	int rc = hone_refchip_read(ud->shadow, HONE_TARGET_CHIP, HONE_MEM_CHIPREG,
-	                           HONE_CHIPREG_N_INPUTS, &n_inputs, err);
-	if (!rc)
-		rc = hone_refchip_read(ud->shadow, HONE_TARGET_CHIP, HONE_MEM_CHIPREG,
-		                       HONE_CHIPREG_INPUT_CORE_MASK, &mask, err);
-	if (!rc)
-		rc = hone_refchip_read(ud->shadow, HONE_TARGET_CHIP, HONE_MEM_CHIPREG,
-		                       HONE_CHIPREG_INPUT_AXON_BASE, &base, err);
-	if (rc)
-		return rc;
-	if (input > 0xFFFF || input >= n_inputs)
-		return hone_fail(err, HONE_ERR_INVALID, "input %" PRIu32 ": the chip has %" PRIu64
-		                 " inputs", input, n_inputs);
-	if ((uint32_t)g >> cfg->input_bits)
-		return hone_fail(err, HONE_ERR_INVALID, "input %" PRIu32 ": g = %u does not fit %"
-		                 PRIu32 " input bits", input, g, cfg->input_bits);
-	if (g == 0)
-		return 1;
-	if (ud->input_seen[input] == ud->epoch)
-		return hone_fail(err, HONE_ERR_INVALID, "input %" PRIu32 " sent twice in one tick", input);
-	uint32_t axon = (uint32_t)base + input;
-	for (uint32_t k = 0; k < cfg->cores; k++) {
-		if (!(mask >> k & 1))
-			continue;
-		bool mapped = false;
-		for (uint32_t s = 0; s < cfg->axon_segments && !mapped && axon < cfg->axons; s++) {
-			uint64_t word;
-			if (hone_refchip_read(ud->shadow, (uint8_t)k, HONE_MEM_AXSEG, s, &word, NULL))
-				continue;
-			hone_axseg a = hone_axseg_unpack(word);
-			mapped = a.count && axon >= a.first && axon - a.first < a.count;
-		}
-		if (!mapped)
-			return hone_fail(err, HONE_ERR_INVALID, "input %" PRIu32 " goes to axon %" PRIu32
-			                 " of core %" PRIu32 ", which no axon segment maps", input, axon, k);
-	}
-	ud->input_seen[input] = ud->epoch;
-	return 0;
-}
 
 /* The events of one call go as one input frame: hone_link_put_frame picks
  * the cheapest mix of DENSE runs (G bits per input, zero or not) and EV16
@@ -663,7 +438,7 @@ static int usb_push_events(hone_device *dev, const hone_event *ev, size_t n, hon
 	size_t m = 0;
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
-		rc = check_input(dev, ev[i].input, ev[i].g, err);
+		rc = hone_chip_session_input(&ud->cs, ev[i].input, ev[i].g, err);
 		if (rc == 1) {
 			rc = 0;
 			continue;
@@ -702,23 +477,12 @@ static int usb_push_events(hone_device *dev, const hone_event *ev, size_t n, hon
 static int usb_end_tick(hone_device *dev, hone_error *err)
 {
 	usb_dev *ud = dev->priv;
-	if (ud->ticks_sent - ud->ticks_taken >= ud->tick_traced_cap) {
-		size_t cap = 2 * ud->tick_traced_cap;
-		uint8_t *t = calloc(cap, 1);
-		if (!t)
-			return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
-		for (uint64_t k = ud->ticks_taken; k < ud->ticks_sent; k++)
-			t[k % cap] = ud->tick_traced[k % ud->tick_traced_cap];
-		free(ud->tick_traced);
-		ud->tick_traced = t;
-		ud->tick_traced_cap = cap;
-	}
-	int rc = hone_link_put_tick(ud->l, 1);
+	int rc = hone_chip_session_tick_room(&ud->cs, err);
 	if (rc)
+		return rc;
+	if ((rc = hone_link_put_tick(ud->l, 1)))
 		return put_failed(ud, rc, "TICK", err);
-	ud->tick_traced[ud->ticks_sent % ud->tick_traced_cap] = ud->trace;
-	ud->ticks_sent++;
-	ud->epoch++;
+	hone_chip_session_tick_sent(&ud->cs);
 	hone_link_flush(ud->l);
 	int rc2 = send_pending(ud, err);
 	return rc2 ? rc2 : keep_moving(dev, err);
@@ -727,34 +491,22 @@ static int usb_end_tick(hone_device *dev, hone_error *err)
 static int usb_next_result(hone_device *dev, hone_tick_result *res, hone_error *err)
 {
 	usb_dev *ud = dev->priv;
-	if (ud->ticks_taken == ud->ticks_sent)
+	if (!hone_chip_session_pending(&ud->cs))
 		return hone_fail(err, HONE_ERR_INVALID, "no ended tick is waiting for its result");
-	if (!ud->done_len) {
+	if (!hone_chip_session_has_result(&ud->cs)) {
 		hone_link_flush(ud->l);
 		int rc = wait_for(dev, has_result, 1, ANSWER_TIMEOUT_MS, "the end of a tick", err);
 		if (rc)
 			return rc;
 	}
-	result_free(&ud->taken);
-	ud->taken = ud->done[ud->done_head];
-	ud->done_head = (ud->done_head + 1) % ud->done_cap;
-	ud->done_len--;
-	ud->ticks_taken++;
-	*res = (hone_tick_result){
-		.tick = ud->taken.tick,
-		.n_spikes = ud->taken.n_spikes,
-		.spikes = ud->taken.spikes,
-		.n_trace = ud->taken.n_trace,
-		.trace_u = ud->taken.u,
-		.trace_s = ud->taken.s,
-	};
+	hone_chip_session_take(&ud->cs, res);
 	return 0;
 }
 
 static size_t usb_pending(hone_device *dev)
 {
 	usb_dev *ud = dev->priv;
-	return (size_t)(ud->ticks_sent - ud->ticks_taken);
+	return hone_chip_session_pending(&ud->cs);
 }
 
 static int usb_counters(hone_device *dev, hone_counters *c, hone_error *err)
