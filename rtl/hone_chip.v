@@ -58,7 +58,7 @@ module hone_chip #(
 	output reg  [2:0]  o_rsp_kind,
 	output reg  [63:0] o_rsp_data
 );
-	localparam [7:0] PROTOCOL_VERSION = 8'd1;
+	localparam [7:0] PROTOCOL_VERSION = 8'd2;   // link protocol (docs/link-protocol.md)
 	localparam PW = 12 + GBITS;              // fabric payload {axon, g}
 
 	localparam [2:0] OP_WRITE = 3'd0, OP_READ = 3'd1, OP_EVENT = 3'd2,

@@ -62,7 +62,7 @@ static void test_caps(void **state)
 		assert_int_equal(caps.cfg.neurons, cfg->neurons);
 		assert_int_equal(caps.cfg.axons, cfg->axons);
 		assert_int_equal(caps.cfg.weight_words, cfg->weight_words);
-		assert_int_equal(caps.protocol_version, 1);
+		assert_int_equal(caps.protocol_version, 2);
 		assert_int_equal(strlen(caps.build_id), 8);
 		hone_close(dev);
 	}

@@ -337,7 +337,7 @@ static void test_same_as_ref(void **state)
 	       caps.cfg.name, caps.protocol_version, caps.build_id);
 	assert_string_equal(caps.backend, "usb");
 	assert_string_equal(caps.cfg.name, "tiny");
-	assert_int_equal(caps.protocol_version, 1);
+	assert_int_equal(caps.protocol_version, HONE_LINK_VERSION);
 	assert_string_equal(caps.build_id, "600dcafe");
 	assert_int_equal(hone_open("ref:", &ref, &err), 0);
 	assert_int_equal(hone_load(ref, img, &err), 0);

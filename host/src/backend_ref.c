@@ -108,7 +108,7 @@ static int ref_caps(hone_device *dev, hone_caps *caps, hone_error *err)
 	caps->cfg = dev->cfg; /* all zero for "ref:" before the first load */
 	caps->cfg.memory = NULL;
 	caps->cfg.description = NULL;
-	caps->protocol_version = 1;
+	caps->protocol_version = 2;   /* as the RTL's CAPS: HONE_LINK_VERSION */
 	strcpy(caps->build_id, "refmodel");
 	return 0;
 }

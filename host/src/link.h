@@ -33,7 +33,11 @@
 extern "C" {
 #endif
 
-#define HONE_LINK_VERSION 1
+/* The link protocol's version, word 1 [63:56] of the chip's CAPS answer
+ * (rtl/hone_chip.v PROTOCOL_VERSION): 1 was CRC-16 with COBS both ways, 2
+ * is CRC-32 with reversed COBS from the chip (docs/link-protocol.md). The
+ * usb backend refuses a board that answers another version. */
+#define HONE_LINK_VERSION 2
 
 /* Frame types (byte 0 bits [3:0]) and flags (bits [7:4]). */
 enum {

@@ -163,7 +163,7 @@ static void long_workload(hone_link *l, Expect &e, int rounds) {
 static void chip_workload(hone_link *l, Expect &e, int rounds) {
 	hone_link_put_caps(l);
 	want(e, HONE_RSP_CAPS, 4, 0xFF);                     // cores = 4
-	want(e, HONE_RSP_CAPS, 1ull << 56, 0xFFull << 56);   // protocol version 1
+	want(e, HONE_RSP_CAPS, (uint64_t)HONE_LINK_VERSION << 56, 0xFFull << 56);   // protocol version
 	e.ncmds++;
 	uint64_t ticks = 0;
 	for (int r = 0; r < rounds; r++) {
