@@ -167,7 +167,10 @@ static void chip_workload(hone_link *l, Expect &e, int rounds) {
 	e.ncmds++;
 	uint64_t ticks = 0;
 	for (int r = 0; r < rounds; r++) {
-		uint64_t regs[3] = { 0, (uint64_t)(rnd() % 4096), (uint64_t)(rnd() % 65536) };
+		// input_axon_base in range: a register holds the bits its
+		// configuration needs (docs/chip-image.md, rule on register
+		// widths), here the 128 axons of link_chip_tb.v's cores.
+		uint64_t regs[3] = { 0, (uint64_t)(rnd() % 128), (uint64_t)(rnd() % 65536) };
 		hone_link_put_write(l, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, 0, regs, 3);
 		hone_link_put_read(l, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, 0, 3);
 		for (int i = 0; i < 3; i++)
