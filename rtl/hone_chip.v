@@ -14,8 +14,8 @@
 //
 // Tick barrier: the decoder holds a TICK until the chip is quiet (every
 // queue, the fabric and every engine empty), then starts the fire sweep of
-// all cores at once. Spikes of the sweep wait in each core's spike queue;
-// a core integrates again as soon as its own sweep ended, so the spikes of
+// all cores at once. Spikes of the sweep wait in each core's spike bitmap
+// (its router sends them when the sweep ended); a core integrates again as soon as its own sweep ended, so the spikes of
 // tick t are integrated (as events of tick t+1) while other cores still
 // sweep, and the fire phase cannot deadlock. TICK_DONE is answered once
 // every sweep ended and every spike of the tick left its core (so every
@@ -40,7 +40,7 @@ module hone_chip #(
 	parameter WWORDS    = 256,
 	parameter AXSEGS    = 8,
 	parameter RTSEGS    = 8,
-	parameter EQ_ABITS  = 2,
+	parameter EQ_ABITS  = 1,
 	parameter WMEM_IMPL = "behavioural",
 	parameter [31:0] BUILD_ID = 32'h0
 ) (
@@ -70,36 +70,44 @@ module hone_chip #(
 	localparam [2:0] MEM_CHIPREG = 3'd0, MEM_CMD = 3'd7;
 	localparam [7:0] TARGET_CHIP = 8'hFF;
 
-	localparam [2:0] D_IDLE = 3'd0, D_WRITE = 3'd1, D_READ = 3'd2,
-	                 D_FIRE = 3'd3, D_RESP = 3'd4;
+	localparam [3:0] D_IDLE = 4'd0, D_WRITE = 4'd1, D_READ = 4'd2,
+	                 D_FIRE = 4'd3, D_RESP = 4'd4, D_NEXT = 4'd5,
+	                 D_WSTART = 4'd6, D_RSTART = 4'd7, D_TSTART = 4'd8,
+	                 D_COMMIT = 4'd9, D_CNT = 4'd10;
 
 	// ------------------------------------------------------------ decoder state
-	localparam CT = (CORES > 1) ? $clog2(CORES) : 1;
-	reg  [2:0]    dec_state_q, dec_state_d;
+	reg  [3:0]    dec_state_q, dec_state_d;
 	reg  [2:0]    dec_op_q, dec_op_d;       // op being answered
 	reg  [1:0]    dec_idx_q, dec_idx_d;     // word of a multi-word answer
-	reg           dec_core_q, dec_core_d;   // READ of a core (else CHIPREG)
-	reg  [CT-1:0] dec_tgt_q, dec_tgt_d;     // ... which one
-	reg  [15:0]   dec_creg_q, dec_creg_d;   // CHIPREG value read
+	reg  [63:0]   ans_q, ans_d;             // the answer word (READ_DATA, COUNTER, ...)
 	reg           trace_en_q, trace_en_d;
 
-	reg  [15:0] in_mask_q, in_mask_d;       // CHIPREG input_core_mask
-	reg  [11:0] in_abase_q, in_abase_d;     // CHIPREG input_axon_base
+	// CHIPREG registers, as wide as their values can be (the host refuses
+	// a core mask beyond CORES and a base beyond AXONS: chip-image.md)
+	localparam AB = $clog2(AXONS);
+	reg  [CORES-1:0] in_mask_q, in_mask_d;  // CHIPREG input_core_mask
+	reg  [AB-1:0]    in_abase_q, in_abase_d;// CHIPREG input_axon_base
 	reg  [15:0] in_n_q, in_n_d;             // CHIPREG n_inputs
 
 	// Counters are 48 bits, zero-extended to the 64 of the COUNTER word:
-	// 2^48 cycles are 108 days at 30 MHz, and 48 bits save LCs on the UP5K.
+	// 2^48 cycles are 108 days at 30 MHz. cycles counts in flops; events,
+	// sops and ticks live in the counter RAM (CU_, below).
 	localparam CW = 48;
 	reg  [CW-1:0] cnt_cycles_q, cnt_cycles_d;
-	reg  [CW-1:0] cnt_events_q, cnt_events_d;
-	reg  [CW-1:0] cnt_sops_q, cnt_sops_d;
-	reg  [CW-1:0] cnt_ticks_q, cnt_ticks_d;
-	reg  [CW-1:0] snap_cycles_q, snap_cycles_d;
+	// per core: events and sops integrated and not yet committed
+	reg  [CORES*32-1:0] acc_events_q, acc_events_d;
+	reg  [CORES*40-1:0] acc_sops_q, acc_sops_d;
+	// the counter unit's piece for the answer register, and its state
+	reg           cu_shift;
+	reg  [15:0]   cu_piece;
+	wire          cu_busy;
 
 	// ------------------------------------------------------------ cores
 	wire [CORES-1:0]       core_busy, core_rebuild, core_fire_busy, core_cnt_event;
 	wire [CORES*12-1:0]    core_cnt_sops;
-	wire [CORES*64-1:0]    core_rdata;
+	wire [CORES-1:0]       core_rd_valid, core_rd_piece_valid;
+	wire [CORES*64-1:0]    core_rd_word;
+	wire [CORES*16-1:0]    core_rd_piece;
 	wire [CORES-1:0]       core_ev_valid, core_ev_ready;
 	wire [CORES*PW-1:0]    core_ev_payload;
 	wire [CORES-1:0]       core_pkt_valid, core_pkt_ready;
@@ -108,7 +116,10 @@ module hone_chip #(
 	wire [CORES-1:0]       core_tr_valid, core_tr_ready, core_tr_s;
 	wire [CORES*13-1:0]    core_tr_slot;
 	wire [CORES*PBITS-1:0] core_tr_u;
+	// The cores' write and read strobes are registered (the command's
+	// fields stay on the bus until it is taken, so they need no copy).
 	reg  [CORES-1:0]       cfg_we, cfg_re;
+	reg  [CORES-1:0]       cfg_we_q, cfg_re_q;
 	reg                    fire;
 
 	genvar gc;
@@ -130,12 +141,15 @@ module hone_chip #(
 			) u_core (
 				.i_clk         (i_clk),
 				.i_rst_n       (i_rst_n),
-				.i_cfg_we      (cfg_we[gc]),
-				.i_cfg_re      (cfg_re[gc]),
+				.i_cfg_we      (cfg_we_q[gc]),
+				.i_cfg_re      (cfg_re_q[gc]),
 				.i_cfg_mem     (i_cmd_mem),
 				.i_cfg_addr    (i_cmd_addr),
 				.i_cfg_wdata   (i_cmd_data),
-				.o_cfg_rdata   (core_rdata[gc*64 +: 64]),
+				.o_rd_valid       (core_rd_valid[gc]),
+				.o_rd_word        (core_rd_word[gc*64 +: 64]),
+				.o_rd_piece_valid (core_rd_piece_valid[gc]),
+				.o_rd_piece       (core_rd_piece[gc*16 +: 16]),
 				.i_fire        (fire),
 				.i_trace_en    (trace_en_q),
 				.i_ev_valid    (core_ev_valid[gc]),
@@ -165,17 +179,17 @@ module hone_chip #(
 	// input_core_mask; g = 0 and i >= n_inputs send nothing.
 	wire          in_push_ready, in_valid, in_ready;
 	wire [PW-1:0] in_payload;
-	wire [2:0]    in_count;
+	wire [1:0]    in_count;
 	wire          in_event = (i_cmd_op == OP_EVENT);
 	wire          in_keep = (i_cmd_data[GBITS-1:0] != {GBITS{1'b0}}) &&
 	                        (i_cmd_addr < in_n_q) &&
-	                        (in_mask_q[CORES-1:0] != {CORES{1'b0}});
-	wire [11:0]   in_axon = in_abase_q + i_cmd_addr[11:0];
+	                        (in_mask_q != {CORES{1'b0}});
+	wire [11:0]   in_axon = {{(12-AB){1'b0}}, in_abase_q} + i_cmd_addr[11:0];
 	wire          in_push = (dec_state_q == D_IDLE) && i_cmd_valid && in_event && in_keep;
 
 	hone_fifo #(
 		.WIDTH (PW),
-		.ABITS (2)
+		.ABITS (1)
 	) u_input_queue (
 		.i_clk   (i_clk),
 		.i_rst_n (i_rst_n),
@@ -208,7 +222,7 @@ module hone_chip #(
 			fab_payload[c*PW +: PW] = {core_pkt_axon[c*12 +: 12], {{(GBITS-1){1'b0}}, 1'b1}};
 		end
 		fab_valid[CORES] = in_valid;
-		fab_mask[CORES*DSTS +: DSTS] = {1'b0, in_mask_q[CORES-1:0]};
+		fab_mask[CORES*DSTS +: DSTS] = {1'b0, in_mask_q};
 		fab_payload[CORES*PW +: PW] = in_payload;
 	end
 	assign core_pkt_ready = fab_ready[CORES-1:0];
@@ -236,12 +250,12 @@ module hone_chip #(
 	// ------------------------------------------------------------ host spikes
 	wire        hq_push_ready, hq_valid, hq_ready;
 	wire [11:0] hq_id;
-	wire [2:0]  hq_count;
+	wire [1:0]  hq_count;
 	assign fab_out_ready = {hq_push_ready, core_ev_ready};
 
 	hone_fifo #(
 		.WIDTH (12),
-		.ABITS (2)
+		.ABITS (1)
 	) u_host_queue (
 		.i_clk   (i_clk),
 		.i_rst_n (i_rst_n),
@@ -316,66 +330,199 @@ module hone_chip #(
 	wire engines_idle = (core_busy == {CORES{1'b0}}) && !in_valid && !hq_valid && !fab_busy;
 	// quiet: nothing in flight anywhere. A WRITE need not wait for the axon
 	// tables being rebuilt (it only restarts that), everything else does.
-	wire quiet = engines_idle && (core_rebuild == {CORES{1'b0}});
+	wire quiet = engines_idle && (core_rebuild == {CORES{1'b0}}) && !cu_busy;
 	wire fire_done = (core_fire_busy == {CORES{1'b0}}) && !hq_valid;
 	wire cmd_core = ({24'd0, i_cmd_target} < CORES);
 	wire cmd_go = i_cmd_valid && !in_event && (dec_state_q == D_IDLE) &&
-	              ((i_cmd_op == OP_WRITE) ? engines_idle : quiet);
+	              ((i_cmd_op == OP_WRITE) ? engines_idle && !cu_busy : quiet);
 	// a WRITE is taken when the cores are done with it; the rest at once
 	reg  cmd_take;
 
-	assign o_cmd_ready = ((dec_state_q == D_IDLE) && in_event && (!in_keep || in_push_ready)) ||
-	                     cmd_take;
+	// An EVENT is taken whenever the input queue has room, and pushed only
+	// if it is kept (so the ready does not wait for the n_inputs compare).
+	assign o_cmd_ready = ((dec_state_q == D_IDLE) && in_event && in_push_ready) || cmd_take;
 
 	always @(*) begin
 		case (dec_op_q)
-		OP_READ: begin
-			dec_rsp_kind = RSP_READ_DATA;
-			dec_rsp_data = {48'd0, dec_creg_q};
-			for (c = 0; c < CORES; c = c + 1)
-				if (dec_core_q && {{(32-CT){1'b0}}, dec_tgt_q} == c)
-					dec_rsp_data = core_rdata[c*64 +: 64];
-		end
-		OP_COUNTERS: begin
-			dec_rsp_kind = RSP_COUNTER;
-			case (dec_idx_q)
-			2'd0: dec_rsp_data = {{(64-CW){1'b0}}, snap_cycles_q};
-			2'd1: dec_rsp_data = {{(64-CW){1'b0}}, cnt_events_q};
-			2'd2: dec_rsp_data = {{(64-CW){1'b0}}, cnt_sops_q};
-			default: dec_rsp_data = {{(64-CW){1'b0}}, cnt_ticks_q};
-			endcase
-		end
-		OP_CAPS: begin
-			dec_rsp_kind = RSP_CAPS;
-			if (dec_idx_q == 2'd0)
-				dec_rsp_data = {BUILD_ID, 3'd0, GBITS[3:0], PBITS[4:0], WBITS[3:0],
-				                LANES[7:0], CORES[7:0]};
-			else
-				dec_rsp_data = {PROTOCOL_VERSION, WWORDS[23:0], AXONS[15:0], NEURONS[15:0]};
-		end
-		default: begin
-			dec_rsp_kind = RSP_TICK_DONE;
-			dec_rsp_data = {32'd0, cnt_ticks_q[31:0]};
-		end
+		OP_READ:     dec_rsp_kind = RSP_READ_DATA;
+		OP_COUNTERS: dec_rsp_kind = RSP_COUNTER;
+		OP_CAPS:     dec_rsp_kind = RSP_CAPS;
+		default:     dec_rsp_kind = RSP_TICK_DONE;
 		endcase
+		dec_rsp_data = ans_q;
 		dec_rsp_valid = (dec_state_q == D_RESP);
 	end
 
-	reg [CORES*32-1:0] acc_events_q, acc_events_d;
-	reg [CORES*40-1:0] acc_sops_q, acc_sops_d;
+	// The answer register: a core's read word or pieces, CHIPREG, the
+	// counters one after the other (cycles as COUNTERS executes), CAPS,
+	// the number of the tick that ended.
+	wire [63:0] caps0 = {BUILD_ID, 3'd0, GBITS[3:0], PBITS[4:0], WBITS[3:0],
+	                     LANES[7:0], CORES[7:0]};
+	wire [63:0] caps1 = {PROTOCOL_VERSION, WWORDS[23:0], AXONS[15:0], NEURONS[15:0]};
+	// One-hot selects and an AND-OR of the sources (a priority chain maps
+	// to several times the LUTs); the register keeps its value otherwise.
+	// (the next word of a COUNTERS or CAPS answer loads in D_NEXT, after
+	// the take, so the response handshake stays off this logic)
+	wire resp_next = (dec_state_q == D_NEXT);
+	wire a_word  = (core_rd_valid != {CORES{1'b0}});
+	wire a_piece = (core_rd_piece_valid != {CORES{1'b0}});
+	wire a_creg  = cmd_go && i_cmd_op == OP_READ && !cmd_core;
+	wire a_cyc   = cmd_go && i_cmd_op == OP_COUNTERS;
+	wire a_caps0 = cmd_go && i_cmd_op == OP_CAPS;
+	wire a_caps1 = resp_next && dec_op_q == OP_CAPS;
+	wire a_shift = a_piece || cu_shift;
+	wire ans_en  = a_word || a_shift || a_creg || a_cyc || a_caps0 || a_caps1;
+	reg  [63:0] rd_word, rd_piece;
+	reg  [15:0] creg;
+	always @(*) begin
+		rd_word = 64'd0;
+		rd_piece = 64'd0;
+		for (c = 0; c < CORES; c = c + 1) begin
+			rd_word = rd_word | (core_rd_word[c*64 +: 64] & {64{core_rd_valid[c]}});
+			rd_piece[63:48] = rd_piece[63:48] |
+			                  (core_rd_piece[c*16 +: 16] & {16{core_rd_piece_valid[c]}});
+		end
+		rd_piece[63:48] = rd_piece[63:48] | cu_piece;
+		rd_piece[47:0] = ans_q[63:16] & {48{a_shift}};
+		creg = 16'd0;
+		if (i_cmd_target == TARGET_CHIP && i_cmd_mem == MEM_CHIPREG)
+			case (i_cmd_addr)
+			16'd0: creg[CORES-1:0] = in_mask_q;
+			16'd1: creg[AB-1:0] = in_abase_q;
+			16'd2: creg = in_n_q;
+			default: ;
+			endcase
+		ans_d = rd_word | rd_piece |
+		        {48'd0, creg & {16{a_creg}}} |
+		        ({{(64-CW){1'b0}}, cnt_cycles_q} & {64{a_cyc}}) |
+		        (caps0 & {64{a_caps0}}) | (caps1 & {64{a_caps1}});
+	end
+
+	// ------------------------------------------------------------ counter RAM
+	// events, sops and ticks, three 16-bit pieces each (one EBR): word
+	// {counter, piece}, counter 0 events, 1 sops, 2 ticks. One 16-bit adder
+	// updates them while a TICK executes (the chip is quiet then): each
+	// core's uncommitted events and sops are added (read a piece, add with
+	// the carry, write it back, one piece a cycle), then ticks + 1, whose
+	// pieces 0, 1 (before the increment: the number of the tick that ends)
+	// go into the answer register for TICK_DONE. A COUNTERS answer word
+	// reads its counter the same way into the answer register (pieces 0,
+	// 1, 2, then a zero piece, shifted in from the top). Cleared after
+	// reset (16 cycles).
+	localparam CI = (CORES > 1) ? $clog2(2 * CORES + 1) : 2;   // item bits
+	reg  [CI-1:0]  cu_item_q, cu_item_d;    // TICK: 2c events, 2c+1 sops (core c), 2*CORES ticks
+	reg  [2:0]     cu_ph_q, cu_ph_d;        // piece phase of the item
+	reg            cu_run_q, cu_run_d;
+	reg            cu_tick_q, cu_tick_d;    // 1: TICK's commit, 0: read one counter
+	reg  [1:0]     cu_ctr_q, cu_ctr_d;      // counter of a read
+	reg            cu_carry_q, cu_carry_d;
+	reg            cu_clr_q, cu_clr_d;      // clearing after reset
+	reg  [3:0]     cu_clr_n_q, cu_clr_n_d;
+	reg            cu_we;
+	reg  [7:0]     cu_waddr, cu_raddr;
+	reg  [15:0]    cu_wdata;
+	wire [15:0]    cu_rdata;
+	assign         cu_busy = cu_run_q || cu_clr_q;
+
+	hone_ram_1r1w #(
+		.WIDTH (16),
+		.ABITS (8)
+	) u_counters (
+		.i_clk   (i_clk),
+		.i_we    (cu_we),
+		.i_waddr (cu_waddr),
+		.i_wdata (cu_wdata),
+		.i_raddr (cu_raddr),
+		.o_rdata (cu_rdata)
+	);
+
+	// the item's counter and the piece of its addend for this phase
+	reg  [1:0]  cu_ctr;
+	reg         cu_cap;                     // the item goes into ans_q
+	reg  [15:0] cu_add;
+	wire [1:0]  cu_p = cu_ph_q[1:0] - 2'd1; // the piece arriving (phases 1..3)
+	wire [16:0] cu_sum = {1'b0, cu_rdata} + {1'b0, cu_add} + {16'd0, cu_carry_q};
+	wire        cu_last_item = !cu_tick_q || ({{(32-CI){1'b0}}, cu_item_q} == 2 * CORES);
+	reg  [47:0] cu_opnd;
+	always @(*) begin
+		cu_opnd = 48'd0;
+		cu_ctr = cu_ctr_q;
+		cu_cap = !cu_tick_q;
+		if (cu_tick_q) begin
+			cu_ctr = 2'd2;
+			cu_cap = 1'b1;
+			cu_opnd = 48'd1;
+			for (c = 0; c < CORES; c = c + 1) begin
+				if ({{(32-CI){1'b0}}, cu_item_q} == 2 * c) begin
+					cu_ctr = 2'd0;
+					cu_cap = 1'b0;
+					cu_opnd = {16'd0, acc_events_q[c*32 +: 32]};
+				end
+				if ({{(32-CI){1'b0}}, cu_item_q} == 2 * c + 1) begin
+					cu_ctr = 2'd1;
+					cu_cap = 1'b0;
+					cu_opnd = {8'd0, acc_sops_q[c*40 +: 40]};
+				end
+			end
+		end
+		case (cu_p)
+		2'd0: cu_add = cu_opnd[15:0];
+		2'd1: cu_add = cu_opnd[31:16];
+		default: cu_add = cu_opnd[47:32];
+		endcase
+		if (!cu_tick_q)
+			cu_add = 16'd0;
+
+		cu_raddr = {4'd0, cu_ctr, cu_ph_q[1:0]};
+		cu_we = cu_run_q && cu_tick_q && cu_ph_q != 3'd0 && cu_ph_q != 3'd4;
+		cu_waddr = {4'd0, cu_ctr, cu_p};
+		cu_wdata = cu_sum[15:0];
+		// pieces into ans: reads 0, 1, 2 then zero; TICK_DONE 0, 1 then zeros
+		cu_shift = cu_run_q && cu_cap && cu_ph_q != 3'd0;
+		cu_piece = (cu_shift && cu_ph_q != 3'd4 && !(cu_tick_q && cu_ph_q == 3'd3)) ? cu_rdata : 16'd0;
+		if (cu_clr_q) begin
+			cu_we = 1'b1;
+			cu_waddr = {4'd0, cu_clr_n_q};
+			cu_wdata = 16'd0;
+		end
+
+		cu_run_d = cu_run_q;
+		cu_tick_d = cu_tick_q;
+		cu_ctr_d = cu_ctr_q;
+		cu_item_d = cu_item_q;
+		cu_ph_d = cu_run_q ? cu_ph_q + 3'd1 : 3'd0;
+		cu_carry_d = (cu_ph_q == 3'd0) ? 1'b0 : cu_sum[16];
+		// an item is done after phase 3, or 4 if it goes into ans_q
+		if (cu_run_q && (cu_ph_q == 3'd4 || (cu_ph_q == 3'd3 && !cu_cap))) begin
+			cu_ph_d = 3'd0;
+			cu_item_d = cu_item_q + 1'b1;
+			if (cu_last_item)
+				cu_run_d = 1'b0;
+		end
+		if (dec_state_q == D_TSTART) begin
+			cu_run_d = 1'b1;
+			cu_tick_d = 1'b1;
+			cu_item_d = {CI{1'b0}};
+			cu_ph_d = 3'd0;
+		end
+		if (dec_state_q == D_NEXT && dec_op_q == OP_COUNTERS) begin
+			cu_run_d = 1'b1;
+			cu_tick_d = 1'b0;
+			cu_ctr_d = dec_idx_q - 2'd1;    // words 1, 2, 3: events, sops, ticks
+			cu_ph_d = 3'd0;
+		end
+		cu_clr_d = cu_clr_q && (cu_clr_n_q != 4'd15);
+		cu_clr_n_d = cu_clr_n_q + 4'd1;
+	end
+
 	always @(*) begin
 		dec_state_d = dec_state_q;
 		dec_op_d = dec_op_q;
 		dec_idx_d = dec_idx_q;
-		dec_core_d = dec_core_q;
-		dec_tgt_d = dec_tgt_q;
-		dec_creg_d = dec_creg_q;
 		trace_en_d = trace_en_q;
 		in_mask_d = in_mask_q;
 		in_abase_d = in_abase_q;
 		in_n_d = in_n_q;
-		snap_cycles_d = snap_cycles_q;
-		cnt_ticks_d = cnt_ticks_q;
 		cfg_we = {CORES{1'b0}};
 		cfg_re = {CORES{1'b0}};
 		fire = 1'b0;
@@ -386,10 +533,10 @@ module hone_chip #(
 			if (cmd_go) begin
 				dec_op_d = i_cmd_op;
 				dec_idx_d = 2'd0;
-				cmd_take = (i_cmd_op != OP_WRITE);
+				cmd_take = (i_cmd_op != OP_WRITE) && !(i_cmd_op == OP_READ && cmd_core);
 				case (i_cmd_op)
 				OP_WRITE: begin
-					dec_state_d = D_WRITE;
+					dec_state_d = D_WSTART;
 					if (cmd_core)
 						for (c = 0; c < CORES; c = c + 1)
 							cfg_we[c] = ({24'd0, i_cmd_target} == c);
@@ -397,46 +544,33 @@ module hone_chip #(
 						cfg_we = {CORES{1'b1}};
 					else if (i_cmd_target == TARGET_CHIP && i_cmd_mem == MEM_CHIPREG) begin
 						case (i_cmd_addr)
-						16'd0: in_mask_d = i_cmd_data[15:0];
-						16'd1: in_abase_d = i_cmd_data[11:0];
+						16'd0: in_mask_d = i_cmd_data[CORES-1:0];
+						16'd1: in_abase_d = i_cmd_data[AB-1:0];
 						16'd2: in_n_d = i_cmd_data[15:0];
 						default: ;
 						endcase
 					end
 				end
 				OP_READ: begin
-					dec_core_d = cmd_core;
-					dec_tgt_d = i_cmd_target[CT-1:0];
-					dec_creg_d = 16'd0;
 					if (cmd_core) begin
 						for (c = 0; c < CORES; c = c + 1)
 							cfg_re[c] = ({24'd0, i_cmd_target} == c);
-						dec_state_d = D_READ;
-					end else begin
-						if (i_cmd_target == TARGET_CHIP && i_cmd_mem == MEM_CHIPREG) begin
-							case (i_cmd_addr)
-							16'd0: dec_creg_d = in_mask_q;
-							16'd1: dec_creg_d = {4'd0, in_abase_q};
-							16'd2: dec_creg_d = in_n_q;
-							default: ;
-							endcase
-						end
-						dec_state_d = D_RESP;
-					end
+						dec_state_d = D_RSTART;
+					end else
+						dec_state_d = D_RESP;     // CHIPREG: in ans_q now
 				end
-				OP_TICK: begin
-					fire = 1'b1;
-					dec_state_d = D_FIRE;
-				end
+				OP_TICK: dec_state_d = D_TSTART;  // commit the counters, then fire
 				OP_TRACE: trace_en_d = i_cmd_data[0];
-				OP_COUNTERS: begin
-					snap_cycles_d = cnt_cycles_q;
-					dec_state_d = D_RESP;
-				end
+				OP_COUNTERS: dec_state_d = D_RESP;
 				OP_CAPS: dec_state_d = D_RESP;
 				default: ;
 				endcase
 			end
+		end
+		D_WSTART: dec_state_d = D_WRITE;  // the cores see the strobe now
+		D_RSTART: begin                   // ... and take the read's fields
+			cmd_take = 1'b1;
+			dec_state_d = D_READ;
 		end
 		D_WRITE: begin
 			// the cores are done with the write (segments take 4 cycles)
@@ -449,6 +583,14 @@ module hone_chip #(
 			if (core_busy == {CORES{1'b0}})
 				dec_state_d = D_RESP;
 		end
+		D_TSTART: dec_state_d = D_COMMIT;
+		D_COMMIT: begin
+			// ans_q holds the number of the tick that ends; the sweeps start
+			if (!cu_busy) begin
+				fire = 1'b1;
+				dec_state_d = D_FIRE;
+			end
+		end
 		D_FIRE: begin
 			if (fire_done)
 				dec_state_d = D_RESP;
@@ -456,17 +598,17 @@ module hone_chip #(
 		D_RESP: begin
 			if (dec_rsp_take) begin
 				dec_idx_d = dec_idx_q + 2'd1;
+				dec_state_d = D_IDLE;
 				case (dec_op_q)
-				OP_COUNTERS: if (dec_idx_q == 2'd3) dec_state_d = D_IDLE;
-				OP_CAPS:     if (dec_idx_q == 2'd1) dec_state_d = D_IDLE;
-				OP_TICK: begin
-					cnt_ticks_d = cnt_ticks_q + 1'b1;
-					dec_state_d = D_IDLE;
-				end
-				default: dec_state_d = D_IDLE;
+				OP_COUNTERS: if (dec_idx_q != 2'd3) dec_state_d = D_NEXT;
+				OP_CAPS:     if (dec_idx_q == 2'd0) dec_state_d = D_NEXT;
+				default: ;
 				endcase
 			end
 		end
+		// the next word: CAPS loads it now, COUNTERS reads the counter RAM
+		D_NEXT: dec_state_d = (dec_op_q == OP_COUNTERS) ? D_CNT : D_RESP;
+		D_CNT: if (!cu_busy) dec_state_d = D_RESP;
 		default: dec_state_d = D_IDLE;
 		endcase
 
@@ -476,18 +618,14 @@ module hone_chip #(
 		// core drops it, as it drops the events queued for it
 		// (docs/rtl.md "counters"). COUNTERS thus reports whole ticks only.
 		cnt_cycles_d = cnt_cycles_q + 1'b1;
-		cnt_events_d = cnt_events_q;
-		cnt_sops_d = cnt_sops_q;
 		for (c = 0; c < CORES; c = c + 1) begin
 			acc_events_d[c*32 +: 32] = acc_events_q[c*32 +: 32] + {31'd0, core_cnt_event[c]};
 			acc_sops_d[c*40 +: 40] = acc_sops_q[c*40 +: 40] + {28'd0, core_cnt_sops[c*12 +: 12]};
-			if (fire) begin
-				cnt_events_d = cnt_events_d + {{(CW-32){1'b0}}, acc_events_q[c*32 +: 32]};
-				cnt_sops_d = cnt_sops_d + {{(CW-40){1'b0}}, acc_sops_q[c*40 +: 40]};
-				acc_events_d[c*32 +: 32] = 32'd0;
+			if (cu_run_q && cu_tick_q && cu_ph_q == 3'd3 && {{(32-CI){1'b0}}, cu_item_q} == 2 * c)
+				acc_events_d[c*32 +: 32] = 32'd0;        // committed
+			if (cu_run_q && cu_tick_q && cu_ph_q == 3'd3 && {{(32-CI){1'b0}}, cu_item_q} == 2 * c + 1)
 				acc_sops_d[c*40 +: 40] = 40'd0;
-			end
-			if (cfg_we[c] && i_cmd_mem == MEM_CMD) begin
+			if (cfg_we_q[c] && i_cmd_mem == MEM_CMD) begin
 				acc_events_d[c*32 +: 32] = 32'd0;
 				acc_sops_d[c*40 +: 40] = 40'd0;
 			end
@@ -501,36 +639,45 @@ module hone_chip #(
 			dec_state_q   <= D_IDLE;
 			dec_op_q      <= 3'd0;
 			dec_idx_q     <= 2'd0;
-			dec_core_q    <= 1'b0;
-			dec_tgt_q     <= {CT{1'b0}};
-			dec_creg_q    <= 16'd0;
+			ans_q         <= 64'd0;
 			trace_en_q    <= 1'b0;
-			in_mask_q     <= 16'd0;
-			in_abase_q    <= 12'd0;
+			in_mask_q     <= {CORES{1'b0}};
+			in_abase_q    <= {AB{1'b0}};
 			in_n_q        <= 16'd0;
 			cnt_cycles_q  <= {CW{1'b0}};
-			cnt_events_q  <= {CW{1'b0}};
-			cnt_sops_q    <= {CW{1'b0}};
-			cnt_ticks_q   <= {CW{1'b0}};
-			snap_cycles_q <= {CW{1'b0}};
+			cu_item_q     <= {CI{1'b0}};
+			cu_ph_q       <= 3'd0;
+			cu_run_q      <= 1'b0;
+			cu_tick_q     <= 1'b0;
+			cu_ctr_q      <= 2'd0;
+			cu_carry_q    <= 1'b0;
+			cu_clr_q      <= 1'b1;
+			cu_clr_n_q    <= 4'd0;
 			acc_events_q  <= {(CORES*32){1'b0}};
 			acc_sops_q    <= {(CORES*40){1'b0}};
+			cfg_we_q      <= {CORES{1'b0}};
+			cfg_re_q      <= {CORES{1'b0}};
 		end else begin
+			cfg_we_q      <= cfg_we;
+			cfg_re_q      <= cfg_re;
 			dec_state_q   <= dec_state_d;
 			dec_op_q      <= dec_op_d;
 			dec_idx_q     <= dec_idx_d;
-			dec_core_q    <= dec_core_d;
-			dec_tgt_q     <= dec_tgt_d;
-			dec_creg_q    <= dec_creg_d;
+			if (ans_en)
+				ans_q     <= ans_d;
 			trace_en_q    <= trace_en_d;
 			in_mask_q     <= in_mask_d;
 			in_abase_q    <= in_abase_d;
 			in_n_q        <= in_n_d;
 			cnt_cycles_q  <= cnt_cycles_d;
-			cnt_events_q  <= cnt_events_d;
-			cnt_sops_q    <= cnt_sops_d;
-			cnt_ticks_q   <= cnt_ticks_d;
-			snap_cycles_q <= snap_cycles_d;
+			cu_item_q     <= cu_item_d;
+			cu_ph_q       <= cu_ph_d;
+			cu_run_q      <= cu_run_d;
+			cu_tick_q     <= cu_tick_d;
+			cu_ctr_q      <= cu_ctr_d;
+			cu_carry_q    <= cu_carry_d;
+			cu_clr_q      <= cu_clr_d;
+			cu_clr_n_q    <= cu_clr_n_d;
 			acc_events_q  <= acc_events_d;
 			acc_sops_q    <= acc_sops_d;
 		end

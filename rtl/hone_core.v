@@ -4,28 +4,30 @@
 // docs/semantics.md). Blocks, named by the prefix of the signals they drive:
 //
 //   EVQ_  event queue (axon, g) from the fabric
-//   L1_   axon lookup: the axon's segment from the axon table (AXT_)
-//   D_    descriptor of the last segment used, fetched from the table RAM
+//   L1_   axon lookup: the segment of the event's axon
+//   D_    descriptor of the segment last used; SR_ searches the segments
+//         in the table RAM when the axon is not in it
 //   L2_   row descriptor: first weight word, slots, words, g
 //   ST_   row streamer: one weight word (LANES weights) per cycle
 //   S1_/S2_ read-modify-write pipeline into the LANES potential banks
 //   SW_/F1_/F2_ fire sweep (and the reset_state sweep) over the slots
-//   RB_   rebuild of the axon table after an AXSEG write
+//   CK_   after an AXSEG write: which segments overlap no lower one (CL_)
 //   SG_/RS_ segment writes and reads of the configuration
 //   CLR_  clear of every memory after reset (SPRAM has no init value)
 //
 // Memories (docs/rtl.md "a core"): the weight memory; LANES potential
 // banks; the enable bits (one LANES-bit word per bank address); the neuron
-// parameters; the axon table (AXONS entries {valid, segment}); and the
-// table RAM, one 16-bit EBR holding both segment tables (four words per
-// segment, the 64-bit word of docs/chip-image.md in 16-bit pieces) and the
-// spike bitmap of the last fire sweep (one LANES-bit word per bank
-// address). Nothing wide lives in flip-flops.
+// parameters; and the table RAM, one 16-bit EBR holding both segment
+// tables (four words per segment, the 64-bit word of docs/chip-image.md in
+// 16-bit pieces) and the spike bitmap of the last fire sweep (one
+// LANES-bit word per bank address). Nothing wide lives in flip-flops.
 //
 // Integrate pipeline, one event:
-//   L1   the axon table answers (read as the event leaves EVQ); if the
-//        segment is the one in D_, the product (axon - first) * words is
-//        registered into L2, else D_ is fetched first (4 reads)
+//   L1   if the axon is in the segment of D_ (and that segment overlaps no
+//        lower one), the product (axon - first) * words is registered
+//        into L2; else SR_ reads the segments from the lowest, two pieces
+//        each, until one holds the axon (the lowest wins, rule 1 of
+//        docs/chip-image.md), and loads it into D_ (two more pieces)
 //   L2   row descriptor; the streamer loads it on its last word, so rows
 //        follow each other with no bubble
 //   ST   issues one weight-memory read per cycle
@@ -36,8 +38,9 @@
 // when its next word has the bank address of the word just issued (only
 // back-to-back single-word rows on the same slots).
 //
-// Fire sweep: slot n = 0 .. n_neurons-1, one per cycle, three stages
-// (read; threshold/reset/clamp; carry+bias and write back); the spike bits
+// Fire sweep: slot n = 0 .. n_neurons-1, one per cycle, five stages (read
+// the potential; its lane, NPARAM read; threshold/reset/clamp, spike and
+// trace; v + b and the leak; the difference written back); the spike bits
 // of each LANES slots are written to the bitmap as one word. When the
 // sweep ends, hone_router scans the bitmap segment by segment.
 `default_nettype none
@@ -53,7 +56,7 @@ module hone_core #(
 	parameter WWORDS    = 256,
 	parameter AXSEGS    = 8,
 	parameter RTSEGS    = 8,
-	parameter EQ_ABITS  = 2,
+	parameter EQ_ABITS  = 1,
 	parameter WMEM_IMPL = "behavioural"
 ) (
 	input  wire               i_clk,
@@ -66,7 +69,12 @@ module hone_core #(
 	input  wire [2:0]         i_cfg_mem,
 	input  wire [15:0]        i_cfg_addr,
 	input  wire [63:0]        i_cfg_wdata,
-	output wire [63:0]        o_cfg_rdata,   // valid when o_busy falls after i_cfg_re
+	// read data: a whole word (o_rd_valid), or the four 16-bit pieces of a
+	// segment word, lowest first (o_rd_piece_valid); the chip assembles them
+	output wire               o_rd_valid,
+	output reg  [63:0]        o_rd_word,
+	output wire               o_rd_piece_valid,
+	output wire [15:0]        o_rd_piece,
 	// tick control
 	input  wire               i_fire,        // start the fire sweep
 	input  wire               i_trace_en,
@@ -110,7 +118,7 @@ module hone_core #(
 	localparam TA  = ((SW > PA) ? SW : PA) + 1;       // table RAM address bits
 	localparam [TA-1:0] BM_BASE = {1'b1, {(TA-1){1'b0}}};
 	localparam CLR_W = (WWORDS > NEURONS) ? WWORDS : NEURONS;
-	localparam CLR_A = (AXONS > (1 << TA)) ? AXONS : (1 << TA);
+	localparam CLR_A = 1 << TA;
 	localparam CLR_N = (CLR_W > CLR_A) ? CLR_W : CLR_A;
 	localparam CB  = $clog2(CLR_N) + 1;       // clear counter
 	localparam [CB-1:0] CLR_END = CLR_N[CB-1:0];
@@ -130,33 +138,33 @@ module hone_core #(
 	reg                  l1_valid_q, l1_valid_d;
 	reg  [11:0]          l1_axon_q, l1_axon_d;
 	reg  [GBITS-1:0]     l1_g_q, l1_g_d;
-	reg                  l1_held_q, l1_held_d;     // table answer kept in l1_ent_q
-	reg  [SI:0]          l1_ent_q, l1_ent_d;
 
 	// the product (axon - first) * words, one set bit a cycle
 	reg                  mp_busy_q, mp_busy_d;
 	reg  [WA-1:0]        mp_acc_q, mp_acc_d;
 	reg  [PA:0]          mp_rem_q, mp_rem_d;
+	reg                  mp_one_q, mp_one_d;       // mp_rem has one bit at most
 
 	// descriptor of the segment last used
 	reg                  d_valid_q, d_valid_d;
-	reg  [SI-1:0]        d_tag_q, d_tag_d;
-	reg  [AB-1:0]        d_first_q, d_first_d;
+	reg                  d_clean_q, d_clean_d;     // overlaps no lower segment
+	reg                  d_found_q, d_found_d;     // just found for the L1 event
+	reg                  d_none_q, d_none_d;       // no segment holds it
+	reg  [11:0]          d_first_q, d_first_d;
+	reg  [11:0]          d_count_q, d_count_d;
+	reg  [12:0]          d_stop_q, d_stop_d;       // first + count
 	reg  [WA-1:0]        d_wbase_q, d_wbase_d;
 	reg  [PA-1:0]        d_pbase_q, d_pbase_d;
 	reg  [11:0]          d_rn_q, d_rn_d;
 	reg  [PA:0]          d_words_q, d_words_d;     // ceil(row_neurons / LANES)
-	reg                  df_active_q, df_active_d; // fetching D_
-	reg  [2:0]           df_n_q, df_n_d;           // pieces asked for
-	reg                  df_pend_q, df_pend_d;     // a piece arrives this cycle
+	reg                  d_one_q, d_one_d;         // ... has one bit set at most
+	reg                  sr_active_q, sr_active_d; // searching
+	reg  [SI-1:0]        sr_s_q, sr_s_d;           // segment looked at
+	reg  [2:0]           sr_k_q, sr_k_d;           // its pieces asked for
 
-	// row descriptor (L2)
+	// row (L2): its product and g; the rest is D_, not refetched meanwhile
 	reg                  l2_valid_q, l2_valid_d;
 	reg  [WA-1:0]        l2_prod_q, l2_prod_d;     // (axon - first) * words
-	reg  [WA-1:0]        l2_wbase_q, l2_wbase_d;
-	reg  [PA-1:0]        l2_pbase_q, l2_pbase_d;
-	reg  [PA:0]          l2_words_q, l2_words_d;
-	reg  [LB-1:0]        l2_rlo_q, l2_rlo_d;       // row_neurons mod LANES
 	reg  [GBITS-1:0]     l2_g_q, l2_g_d;
 
 	// row streamer
@@ -189,23 +197,35 @@ module hone_core #(
 	reg                  f2_reset_q, f2_reset_d;
 	reg                  f2_last_q, f2_last_d;
 	reg  [NB-1:0]        f2_n_q, f2_n_d;
-	reg                  f2_en_q, f2_en_d;
-	reg                  f2_s_q, f2_s_d;
 	reg  [PBITS-1:0]     f2_u_q, f2_u_d;
-	reg  [PBITS-1:0]     f2_v_q, f2_v_d;
-	reg  [PBITS-1:0]     f2_b_q, f2_b_d;
-	reg                  f2_carry_q, f2_carry_d;
-	reg  [3:0]           f2_k_q, f2_k_d;
 	reg  [LANES-1:0]     f2_bits_q, f2_bits_d;      // spikes of the bitmap word
+	reg                  bm_we_q, bm_we_d;          // ... complete: written now
+	reg                  bm_last_q, bm_last_d;      // ... and the sweep's last
+	reg  [PA-1:0]        bm_addr_q, bm_addr_d;
+	reg                  f3_valid_q, f3_valid_d;
+	reg                  f3_reset_q, f3_reset_d;
+	reg  [NB-1:0]        f3_n_q, f3_n_d;
+	reg                  f3_en_q, f3_en_d;
+	reg  [PBITS-1:0]     f3_v_q, f3_v_d;
+	reg  [PBITS-1:0]     f3_b_q, f3_b_d;
+	reg                  f3_carry_q, f3_carry_d;
+	reg  [3:0]           f3_k_q, f3_k_d;
+	reg                  f4_valid_q, f4_valid_d;
+	reg                  f4_we_q, f4_we_d;          // enabled, or a reset sweep
+	reg  [NB-1:0]        f4_n_q, f4_n_d;
+	reg  [PBITS-1:0]     f4_vb_q, f4_vb_d;          // carry base + bias
+	reg  [PBITS-1:0]     f4_leak_q, f4_leak_d;
 
-	// axon-table rebuild
-	localparam [1:0] RB_IDLE = 2'd0, RB_CLEAR = 2'd1, RB_SEG = 2'd2, RB_FILL = 2'd3;
-	reg  [1:0]           rb_state_q, rb_state_d;
-	reg  [AB:0]          rb_a_q, rb_a_d;
-	reg  [AB:0]          rb_end_q, rb_end_d;
-	reg  [SI-1:0]        rb_s_q, rb_s_d;
-	reg  [1:0]           rb_k_q, rb_k_d;            // pieces asked for (0, 1, 2)
-	reg  [15:0]          rb_p0_q, rb_p0_d;          // piece 0: {count[3:0], first}
+	// overlap check of the axon segments
+	reg  [AXSEGS-1:0]    cl_q, cl_d;                // segment overlaps no lower one
+	reg                  ck_active_q, ck_active_d;
+	reg                  ck_cmp_q, ck_cmp_d;        // 0: reading c, 1: reading s < c
+	reg  [SI-1:0]        ck_c_q, ck_c_d;
+	reg  [SI-1:0]        ck_s_q, ck_s_d;
+	reg  [1:0]           ck_k_q, ck_k_d;            // pieces asked for (0, 1, 2)
+	reg  [15:0]          ck_p0_q, ck_p0_d;          // piece 0 of the segment read
+	reg  [11:0]          ck_first_q, ck_first_d;    // segment c: [first, stop)
+	reg  [12:0]          ck_stop_q, ck_stop_d;
 
 	// segment writes and reads
 	reg                  sg_active_q, sg_active_d;
@@ -221,7 +241,8 @@ module hone_core #(
 	reg  [2:0]           rd_mem_q, rd_mem_d;
 	reg                  rd_ok_q, rd_ok_d;          // address in range
 	reg  [2:0]           rd_reg_q, rd_reg_d;        // COREREG register
-	reg  [63:0]          rd_data_q, rd_data_d;
+	reg                  cnt_ev_q, cnt_ev_d;        // counter increments, registered
+	reg  [11:0]          cnt_sops_q, cnt_sops_d;
 
 	// ------------------------------------------------------------ memories
 	reg                  wm_en, wm_we;
@@ -322,24 +343,6 @@ module hone_core #(
 		.o_count (evq_count)
 	);
 
-	// axon table: {valid, segment} per axon, rebuilt after AXSEG writes
-	reg            axt_we;
-	reg  [AB-1:0]  axt_waddr;
-	reg  [SI:0]    axt_wdata;
-	wire [SI:0]    axt_rdata;
-
-	hone_ram_1r1w #(
-		.WIDTH (SI + 1),
-		.ABITS (AB)
-	) u_axon_table (
-		.i_clk   (i_clk),
-		.i_we    (axt_we),
-		.i_waddr (axt_waddr),
-		.i_wdata (axt_wdata),
-		.i_raddr (evq_axon[AB-1:0]),
-		.o_rdata (axt_rdata)
-	);
-
 	// table RAM: segments and the spike bitmap
 	reg            tab_we;
 	reg  [TA-1:0]  tab_waddr, tab_raddr;
@@ -359,26 +362,36 @@ module hone_core #(
 	);
 
 	// ------------------------------------------------------------ config decode
-	wire cfg_w_axseg  = i_cfg_we && i_cfg_mem == MEM_AXSEG && {16'd0, i_cfg_addr} < AXSEGS;
-	wire cfg_w_rtseg  = i_cfg_we && i_cfg_mem == MEM_RTSEG && {16'd0, i_cfg_addr} < RTSEGS;
-	wire cfg_w_weight = i_cfg_we && i_cfg_mem == MEM_WEIGHT && {16'd0, i_cfg_addr} < WWORDS;
-	wire cfg_w_nparam = i_cfg_we && i_cfg_mem == MEM_NPARAM && {16'd0, i_cfg_addr} < NEURONS;
-	wire cfg_w_pot    = i_cfg_we && i_cfg_mem == MEM_POT && {16'd0, i_cfg_addr} < NEURONS;
+	// Sizes are powers of two: "addr < SIZE" is a test of the high bits
+	// (a comparison would be a carry chain).
+	wire in_axsegs  = (i_cfg_addr >> $clog2(AXSEGS)) == 16'd0;
+	wire in_rtsegs  = (i_cfg_addr >> $clog2(RTSEGS)) == 16'd0;
+	wire in_wwords  = (i_cfg_addr >> WA) == 16'd0;
+	wire in_neurons = (i_cfg_addr >> NB) == 16'd0;
+	wire cfg_w_axseg  = i_cfg_we && i_cfg_mem == MEM_AXSEG && in_axsegs;
+	wire cfg_w_rtseg  = i_cfg_we && i_cfg_mem == MEM_RTSEG && in_rtsegs;
+	wire cfg_w_weight = i_cfg_we && i_cfg_mem == MEM_WEIGHT && in_wwords;
+	wire cfg_w_nparam = i_cfg_we && i_cfg_mem == MEM_NPARAM && in_neurons;
+	wire cfg_w_pot    = i_cfg_we && i_cfg_mem == MEM_POT && in_neurons;
 	wire cfg_cmd_reset = i_cfg_we && i_cfg_mem == MEM_CMD && i_cfg_addr == 16'd0;
-	wire cfg_r_axseg  = i_cfg_re && i_cfg_mem == MEM_AXSEG && {16'd0, i_cfg_addr} < AXSEGS;
-	wire cfg_r_rtseg  = i_cfg_re && i_cfg_mem == MEM_RTSEG && {16'd0, i_cfg_addr} < RTSEGS;
+	wire cfg_r_axseg  = i_cfg_re && i_cfg_mem == MEM_AXSEG && in_axsegs;
+	wire cfg_r_rtseg  = i_cfg_re && i_cfg_mem == MEM_RTSEG && in_rtsegs;
 	wire [NB-1:0] cfg_slot = i_cfg_addr[NB-1:0];
 
 	// ------------------------------------------------------------ axon lookup
-	wire sweep_busy = sw_active_q || f1_valid_q || f2_valid_q;
-	wire rebuilding = (rb_state_q != RB_IDLE);
+	wire sweep_busy = sw_active_q || f1_valid_q || f2_valid_q || f3_valid_q || f4_valid_q ||
+	                  bm_we_q;
+	wire rebuilding = ck_active_q;
 	wire integ_allow = !sweep_busy && !clr_active_q && !rebuilding;
 
-	// The table answers in the cycle after the pop; if L1 cannot move on
-	// then, the answer is kept (the RAM reads the next head meanwhile).
-	wire [SI:0]   l1_ent = l1_held_q ? l1_ent_q : axt_rdata;
-	wire          l1_found = l1_ent[SI] && ((l1_axon_q >> AB) == 12'd0);
-	wire          l1_hit = d_valid_q && (d_tag_q == l1_ent[SI-1:0]);
+	// Is the axon in [first, first + count)? For D_: two comparisons side
+	// by side; for the search, with the count's high piece on the RAM
+	// output: axon - first < count.
+	wire [11:0]   sr_count = {tab_rdata[7:0], d_count_q[3:0]};
+	wire [12:0]   l1_rel = {1'b0, l1_axon_q} - {1'b0, d_first_q};
+	wire          l1_in = (l1_axon_q >= d_first_q) && ({1'b0, l1_axon_q} < d_stop_q);
+	wire          l1_hit = d_valid_q && ((d_clean_q && l1_in) || d_found_q);
+	wire          l1_found = !d_none_q;
 	wire          st_last = (st_left_q == {(PA+1){1'b0}});
 	wire          st_hazard = s1_valid_q && (s1_paddr_q == st_paddr_q);
 	wire          st_issue = st_active_q && !st_hazard;
@@ -391,8 +404,13 @@ module hone_core #(
 	// Every event a core integrates counts (docs/semantics.md "events"), and
 	// its row length as synaptic operations; an axon no segment maps is
 	// dropped uncounted (the compiler never sends one).
-	assign o_cnt_event = l1_go && l1_found;
-	assign o_cnt_sops = (l1_go && l1_found) ? d_rn_q : 12'd0;
+	// (registered: the chip's adders are off this path)
+	always @(*) begin
+		cnt_ev_d = l1_go && l1_found;
+		cnt_sops_d = (l1_go && l1_found) ? d_rn_q : 12'd0;
+	end
+	assign o_cnt_event = cnt_ev_q;
+	assign o_cnt_sops = cnt_sops_q;
 
 	// The row's first word is weight_base + (axon - first) * words. The
 	// product is made one set bit of words per cycle (shift and add), so
@@ -400,12 +418,13 @@ module hone_core #(
 	// than the row has words (the streamer is busy as long); it is
 	// registered into L2, the sum made as the streamer loads.
 	localparam OW = (WA > AB) ? WA : AB;
-	wire [AB-1:0]   l1_off = l1_axon_q[AB-1:0] - d_first_q;
+	wire [AB-1:0]   l1_off = l1_rel[AB-1:0];
 	wire [PA:0]     mp_rem = mp_busy_q ? mp_rem_q : d_words_q;
 	wire [WA-1:0]   mp_acc = mp_busy_q ? mp_acc_q : {WA{1'b0}};
 	wire [PA:0]     mp_low = mp_rem & (~mp_rem + 1'b1);   // lowest set bit
 	wire [PA:0]     mp_rest = mp_rem & (mp_rem - 1'b1);   // the others
-	wire            mp_done = (mp_rest == {(PA+1){1'b0}});
+	// (done: the remainder had one bit at most, known a cycle ahead)
+	wire            mp_done = mp_busy_q ? mp_one_q : d_one_q;
 	reg  [OW-1:0]   mp_term;
 	integer         m;
 	always @(*) begin
@@ -420,76 +439,110 @@ module hone_core #(
 		l1_valid_d = l1_go ? 1'b0 : l1_valid_q;
 		l1_axon_d = l1_axon_q;
 		l1_g_d = l1_g_q;
-		l1_held_d = l1_valid_q && !l1_go;
-		l1_ent_d = l1_ent;
 		mp_busy_d = l1_valid_q && l1_found && l1_hit && !l1_go;
 		mp_acc_d = mp_sum;
 		mp_rem_d = mp_rest;
+		mp_one_d = ((mp_rest & (mp_rest - 1'b1)) == {(PA+1){1'b0}});
 		if (evq_pop) begin
 			l1_valid_d = 1'b1;
 			l1_axon_d = evq_axon;
 			l1_g_d = evq_g;
-			l1_held_d = 1'b0;
 		end
 
 		l2_valid_d = l2_take ? 1'b0 : l2_valid_q;
 		l2_prod_d = l2_prod_q;
-		l2_wbase_d = l2_wbase_q;
-		l2_pbase_d = l2_pbase_q;
-		l2_words_d = l2_words_q;
-		l2_rlo_d = l2_rlo_q;
 		l2_g_d = l2_g_q;
 		if (l1_go && l1_found) begin
 			l2_valid_d = (d_words_q != {(PA+1){1'b0}});
 			l2_prod_d = mp_sum;
-			l2_wbase_d = d_wbase_q;
-			l2_pbase_d = d_pbase_q;
-			l2_words_d = d_words_q;
-			l2_rlo_d = d_rn_q[LB-1:0];
 			l2_g_d = l1_g_q;
 		end
 	end
 
-	// Descriptor fetch: pieces 0..3 of AXSEG[segment] from the table RAM,
-	// one a cycle (the lookup has the read port before the router). Piece
-	// p holds bits [16p+15:16p] of the 64-bit word; each field is gathered
-	// bit by bit from the piece that holds it.
-	localparam D_FIRST = 0, D_WBASE = 24, D_PBASE = 40 + LB, D_RN = 52;
-	wire       df_req = df_active_q && !df_n_q[2];
-	wire [1:0] df_piece = df_n_q[1:0] - 2'd1;      // the piece arriving
-	wire [12:0] df_words = {1'b0, tab_rdata[15:4]} + LANES[12:0] - 13'd1;
+	// Search: AXSEG pieces 0, 1 of segments 0, 1, ... (first and count),
+	// one a cycle (the lookup has the read port before the router), until
+	// one holds the axon; then pieces 2, 3 of that one (weight_base,
+	// neuron_first, row_neurons) complete D_. Piece p holds bits
+	// [16p+15:16p] of the 64-bit word; each field is gathered bit by bit
+	// from the piece that holds it. (Not while L2 holds a row: it uses D_
+	// as the streamer takes it.) SR_K: 0, 1 ask for pieces 0, 1 of segment
+	// s; 2 asks for piece 0 of s + 1 whatever piece 1 says (the read
+	// address never waits for the comparison), and then either goes on
+	// with s + 1 or, if s holds the axon, 3 asks for piece 2 (the piece 0
+	// arriving is not used), 4 for piece 3, 5 is done.
+	localparam D_FIRST = 0, D_COUNT = 12, D_WBASE = 24, D_PBASE = 40 + LB, D_RN = 52;
+	wire       sr_req = sr_active_q && (sr_k_q != 3'd5);
+	reg  [1:0] sr_piece;                                // the piece arriving
+	reg  [1:0] sr_ask;                                  // ... asked for
+	wire       sr_pend = sr_active_q && (sr_k_q != 3'd0) && (sr_k_q != 3'd3);
+	wire       sr_match = !l1_rel[12] && (l1_rel[11:0] < sr_count);   // (count 0: never)
+	wire [12:0] sr_words = {1'b0, tab_rdata[15:4]} + LANES[12:0] - 13'd1;
+	always @(*) begin
+		case (sr_k_q)
+		3'd1: begin sr_piece = 2'd0; sr_ask = 2'd1; end
+		3'd2: begin sr_piece = 2'd1; sr_ask = 2'd0; end
+		3'd3: begin sr_piece = 2'd0; sr_ask = 2'd2; end
+		3'd4: begin sr_piece = 2'd2; sr_ask = 2'd3; end
+		3'd5: begin sr_piece = 2'd3; sr_ask = 2'd3; end
+		default: begin sr_piece = 2'd0; sr_ask = 2'd0; end
+		endcase
+	end
+	wire [SI-1:0] sr_seg = (sr_k_q == 3'd2) ? sr_s_q + 1'b1 : sr_s_q;
+	wire [TA-1:0] sr_raddr = {{(TA-SW){1'b0}}, 1'b0, sr_seg, sr_ask};
 	integer    b;
 	always @(*) begin
-		df_active_d = df_active_q;
-		df_n_d = df_req ? df_n_q + 3'd1 : df_n_q;
-		df_pend_d = df_req;
+		sr_active_d = sr_active_q;
+		sr_s_d = sr_s_q;
+		sr_k_d = sr_req ? sr_k_q + 3'd1 : sr_k_q;
 		d_valid_d = d_valid_q;
-		d_tag_d = d_tag_q;
+		d_clean_d = d_clean_q;
+		d_found_d = d_found_q && !l1_go;
+		d_none_d = d_none_q && !l1_go;
 		d_first_d = d_first_q;
+		d_count_d = d_count_q;
+		d_stop_d = d_stop_q;
 		d_wbase_d = d_wbase_q;
 		d_pbase_d = d_pbase_q;
 		d_rn_d = d_rn_q;
 		d_words_d = d_words_q;
-		if (l1_valid_q && l1_found && !l1_hit && !df_active_q) begin
-			df_active_d = 1'b1;
-			df_n_d = 3'd0;
+		d_one_d = d_one_q;
+		if (l1_valid_q && !l1_hit && !d_none_q && !sr_active_q && !l2_valid_q) begin
+			sr_active_d = 1'b1;
+			sr_s_d = {SI{1'b0}};
+			sr_k_d = 3'd0;
 			d_valid_d = 1'b0;
-			d_tag_d = l1_ent[SI-1:0];
 		end
-		if (df_pend_q) begin
-			for (b = 0; b < AB; b = b + 1)
-				if ({30'd0, df_piece} == (D_FIRST + b) / 16) d_first_d[b] = tab_rdata[(D_FIRST + b) % 16];
-			for (b = 0; b < WA; b = b + 1)
-				if ({30'd0, df_piece} == (D_WBASE + b) / 16) d_wbase_d[b] = tab_rdata[(D_WBASE + b) % 16];
-			for (b = 0; b < PA; b = b + 1)
-				if ({30'd0, df_piece} == (D_PBASE + b) / 16) d_pbase_d[b] = tab_rdata[(D_PBASE + b) % 16];
+		if (sr_pend) begin
 			for (b = 0; b < 12; b = b + 1)
-				if ({30'd0, df_piece} == (D_RN + b) / 16) d_rn_d[b] = tab_rdata[(D_RN + b) % 16];
-			if (df_piece == 2'd3) begin
-				d_words_d = df_words[LB +: PA+1];
-				d_valid_d = 1'b1;
-				df_active_d = 1'b0;
+				if ({30'd0, sr_piece} == (D_FIRST + b) / 16) d_first_d[b] = tab_rdata[(D_FIRST + b) % 16];
+			for (b = 0; b < 12; b = b + 1)
+				if ({30'd0, sr_piece} == (D_COUNT + b) / 16) d_count_d[b] = tab_rdata[(D_COUNT + b) % 16];
+			for (b = 0; b < WA; b = b + 1)
+				if ({30'd0, sr_piece} == (D_WBASE + b) / 16) d_wbase_d[b] = tab_rdata[(D_WBASE + b) % 16];
+			for (b = 0; b < PA; b = b + 1)
+				if ({30'd0, sr_piece} == (D_PBASE + b) / 16) d_pbase_d[b] = tab_rdata[(D_PBASE + b) % 16];
+			for (b = 0; b < 12; b = b + 1)
+				if ({30'd0, sr_piece} == (D_RN + b) / 16) d_rn_d[b] = tab_rdata[(D_RN + b) % 16];
+		end
+		// piece 1 here: the segment holds the axon, or the next is asked for
+		if (sr_active_q && sr_k_q == 3'd2)
+			d_stop_d = {1'b0, d_first_q} + {1'b0, sr_count};
+		if (sr_active_q && sr_k_q == 3'd2 && !sr_match) begin
+			if (sr_s_q == AXSEGS[SI-1:0] - 1'b1) begin
+				sr_active_d = 1'b0;
+				d_none_d = 1'b1;
+			end else begin
+				sr_s_d = sr_s_q + 1'b1;
+				sr_k_d = 3'd1;      // its piece 0 is asked for now
 			end
+		end
+		if (sr_active_q && sr_k_q == 3'd5) begin
+			d_words_d = sr_words[LB +: PA+1];
+			d_one_d = ((sr_words[LB +: PA+1] & (sr_words[LB +: PA+1] - 1'b1)) == {(PA+1){1'b0}});
+			d_valid_d = 1'b1;
+			d_clean_d = cl_q[sr_s_q];
+			d_found_d = 1'b1;
+			sr_active_d = 1'b0;
 		end
 		if (cfg_w_axseg || clr_active_q)
 			d_valid_d = 1'b0;
@@ -517,10 +570,10 @@ module hone_core #(
 		end
 		if (l2_take) begin
 			st_active_d = 1'b1;
-			st_waddr_d = l2_wbase_q + l2_prod_q;
-			st_paddr_d = l2_pbase_q;
-			st_left_d = l2_words_q - 1'b1;
-			st_rlo_d = l2_rlo_q;
+			st_waddr_d = d_wbase_q + l2_prod_q;
+			st_paddr_d = d_pbase_q;
+			st_left_d = d_words_q - 1'b1;
+			st_rlo_d = d_rn_q[LB-1:0];
 			st_g_d = l2_g_q;
 		end
 	end
@@ -547,11 +600,12 @@ module hone_core #(
 				.PBITS (PBITS),
 				.IMPL  (MAC_IMPL)
 			) u_mac (
-				.i_clk (i_clk),
-				.i_w   (wm_rdata[gl*WBITS +: 2*WBITS]),
-				.i_g   (s1_g_q),
-				.i_acc (pb_rdata[gl*PBITS +: 2*PBITS]),
-				.o_sum (s2_new[gl*PBITS +: 2*PBITS])
+				.i_clk   (i_clk),
+				.i_rst_n (i_rst_n),
+				.i_w     (wm_rdata[gl*WBITS +: 2*WBITS]),
+				.i_g     (s1_g_q),
+				.i_acc   (pb_rdata[gl*PBITS +: 2*PBITS]),
+				.o_sum   (s2_new[gl*PBITS +: 2*PBITS])
 			);
 		end
 	endgenerate
@@ -559,10 +613,11 @@ module hone_core #(
 	// ------------------------------------------------------------ sweep
 	wire [4:0] tr_count;
 	wire       tr_push_ready;
-	// Enough trace-queue room for this slot and the two ahead of it.
-	wire tr_credit = (tr_count + {4'b0, f1_valid_q} + {4'b0, f2_valid_q}) < 5'd4;
+	// Enough trace-queue room for this slot and the two ahead of it (the
+	// queue holds two: while tracing, the sweep is as slow as the link).
+	wire tr_credit = (tr_count + {4'b0, f1_valid_q} + {4'b0, f2_valid_q}) < 5'd2;
 	wire sw_issue = sw_active_q && (sw_reset_q || !i_trace_en || tr_credit);
-	wire [NB:0] fire_end = (n_neurons_q > NEURONS[12:0]) ? NEURONS[NB:0] : n_neurons_q[NB:0];
+	wire [NB:0] fire_end = ((n_neurons_q >> NB) != 13'd0) ? NEURONS[NB:0] : n_neurons_q[NB:0];
 
 	always @(*) begin
 		sw_active_d = sw_active_q;
@@ -591,70 +646,98 @@ module hone_core #(
 		f1_n_d = i_cfg_re ? cfg_slot : sw_n_q[NB-1:0];
 	end
 
-	// F1: threshold, reset, clamp (steps 2-4 of docs/semantics.md). One
-	// subtraction u - θ gives both the comparison and the subtract-reset.
+	// F1: the slot's potential from its lane (NPARAM is read now, with
+	// the slot of this stage, so that both arrive registered in F2).
 	wire [PBITS-1:0] f1_u = pb_rdata[f1_n_q[LB-1:0]*PBITS +: PBITS];
-	wire [PBITS-1:0] f1_th = np_rdata[0 +: PBITS];
-	wire [PBITS-1:0] f1_b = np_rdata[PBITS +: PBITS];
-	wire [1:0]       f1_prof = np_rdata[2*PBITS +: 2];
-	wire             f1_en = np_rdata[2*PBITS + 2];
-	wire [5:0]       f1_pword = profile_q[f1_prof*6 +: 6];
-	wire [PBITS:0]   f1_diff = {f1_u[PBITS-1], f1_u} - {f1_th[PBITS-1], f1_th};
-	wire             f1_s = f1_en && !f1_reset_q && !f1_diff[PBITS];
-	reg  [PBITS:0]   f1_r;
-	reg  [PBITS-1:0] f1_v;
 	always @(*) begin
-		if (!f1_s)
-			f1_r = {f1_u[PBITS-1], f1_u};
-		else if (f1_pword[5])
-			f1_r = f1_diff;
-		else
-			f1_r = {(PBITS+1){1'b0}};
-		// clamp to [-2^(P-2), 2^(P-2)-1]: the top three bits must agree
-		if (f1_r[PBITS:PBITS-2] == 3'b000 || f1_r[PBITS:PBITS-2] == 3'b111)
-			f1_v = f1_r[PBITS-1:0];
-		else if (f1_r[PBITS])
-			f1_v = {2'b11, {(PBITS-2){1'b0}}};
-		else
-			f1_v = {2'b00, {(PBITS-2){1'b1}}};
 		f2_valid_d = f1_valid_q;
 		f2_reset_d = f1_reset_q;
 		f2_last_d = f1_last_q;
 		f2_n_d = f1_n_q;
-		f2_en_d = f1_en;
-		f2_s_d = f1_s;
 		f2_u_d = f1_u;
-		f2_v_d = f1_v;
-		f2_b_d = f1_b;
-		f2_carry_d = f1_pword[0];
-		f2_k_d = f1_pword[4:1];
 	end
 
-	// F2: carry and bias (step 5), write back, spike and trace
-	wire [PBITS-1:0] f2_leak = $signed(f2_v_q) >>> f2_k_q;
-	reg  [PBITS-1:0] f2_carry;
+	// F2: threshold, reset, clamp (steps 2-4 of docs/semantics.md). One
+	// subtraction u - θ gives both the comparison and the subtract-reset.
+	// The spike and the trace word leave here.
+	wire [PBITS-1:0] f2_th = np_rdata[0 +: PBITS];
+	wire [PBITS-1:0] f2_b = np_rdata[PBITS +: PBITS];
+	wire [1:0]       f2_prof = np_rdata[2*PBITS +: 2];
+	wire             f2_en = np_rdata[2*PBITS + 2];
+	reg  [5:0]       f2_pword;
+	wire [PBITS:0]   f2_diff = {f2_u_q[PBITS-1], f2_u_q} - {f2_th[PBITS-1], f2_th};
+	wire             f2_s = f2_en && !f2_reset_q && !f2_diff[PBITS];
+	// clamp to [-2^(P-2), 2^(P-2)-1] (the top three bits must agree), of
+	// u and of u - θ side by side, so only a mux follows the comparison
+	localparam [PBITS-1:0] VMAX = {2'b00, {(PBITS-2){1'b1}}};
+	localparam [PBITS-1:0] VMIN = {2'b11, {(PBITS-2){1'b0}}};
+	wire [PBITS-1:0] f2_cu = (f2_u_q[PBITS-1] == f2_u_q[PBITS-2]) ? f2_u_q :
+	                         (f2_u_q[PBITS-1] ? VMIN : VMAX);
+	wire [PBITS-1:0] f2_cd = (f2_diff[PBITS:PBITS-2] == 3'b000 || f2_diff[PBITS:PBITS-2] == 3'b111) ?
+	                         f2_diff[PBITS-1:0] : (f2_diff[PBITS] ? VMIN : VMAX);
+	reg  [PBITS-1:0] f2_v;
 	always @(*) begin
-		if (!f2_carry_q)
-			f2_carry = {PBITS{1'b0}};
-		else if (f2_k_q == 4'd0)
-			f2_carry = f2_v_q;
+		case (f2_prof)
+		2'd0: f2_pword = profile_q[0 +: 6];
+		2'd1: f2_pword = profile_q[6 +: 6];
+		2'd2: f2_pword = profile_q[12 +: 6];
+		default: f2_pword = profile_q[18 +: 6];
+		endcase
+		// step 3 (reset) then 4 (clamp); a spike's u - θ is >= 0
+		if (!f2_s)
+			f2_v = f2_cu;
+		else if (f2_pword[5])
+			f2_v = f2_cd;
 		else
-			f2_carry = f2_v_q - f2_leak;
+			f2_v = {PBITS{1'b0}};
+		f3_valid_d = f2_valid_q;
+		f3_reset_d = f2_reset_q;
+		f3_n_d = f2_n_q;
+		f3_en_d = f2_en;
+		f3_v_d = f2_v;
+		f3_b_d = f2_b;
+		f3_carry_d = f2_pword[0];
+		f3_k_d = f2_pword[4:1];
 	end
-	wire [PBITS-1:0] f2_a = f2_carry + f2_b_q;
 	wire f2_fire = f2_valid_q && !f2_reset_q;
-	wire f2_trace = f2_fire && f2_en_q && i_trace_en;
+	wire f2_trace = f2_fire && f2_en && i_trace_en;
 
-	// Spike bits of LANES slots make one bitmap word, written when its last
-	// slot (or the sweep's last) is done; then the router scans the bitmap.
-	wire [LANES-1:0] f2_word = f2_bits_q | ({{(LANES-1){1'b0}}, f2_s_q} << f2_n_q[LB-1:0]);
+	// Spike bits of LANES slots make one bitmap word in f2_bits, written to
+	// the table RAM the cycle after its last slot (or the sweep's last);
+	// then the router scans the bitmap.
+	wire [LANES-1:0] f2_old = bm_we_q ? {LANES{1'b0}} : f2_bits_q;
 	wire f2_word_end = f2_fire && (f2_n_q[LB-1:0] == {LB{1'b1}} || f2_last_q);
-	wire rt_start = f2_word_end && f2_last_q;
+	wire rt_start = bm_we_q && bm_last_q;
 	always @(*) begin
-		f2_bits_d = f2_bits_q;
+		f2_bits_d = f2_old;
 		if (f2_fire)
-			f2_bits_d = f2_word_end ? {LANES{1'b0}} : f2_word;
+			f2_bits_d = f2_old | ({{(LANES-1){1'b0}}, f2_s} << f2_n_q[LB-1:0]);
+		bm_we_d = f2_word_end;
+		bm_last_d = f2_last_q;
+		bm_addr_d = f2_n_q[NB-1:LB];
 	end
+
+	// F3/F4: a = carry(v) + b (step 5) as (v + b) - (v >>> k), the sum and
+	// the shift side by side in F3, the difference in F4, written back.
+	// carry none: a = b; k = 0: a = v + b. The reset_state sweep writes
+	// a = b (enabled slots) or 0.
+	wire [PBITS-1:0] f3_leak = $signed(f3_v_q) >>> f3_k_q;
+	always @(*) begin
+		f4_valid_d = f3_valid_q;
+		f4_we_d = f3_reset_q || f3_en_q;
+		f4_n_d = f3_n_q;
+		f4_vb_d = f3_b_q;
+		f4_leak_d = {PBITS{1'b0}};
+		if (f3_reset_q) begin
+			if (!f3_en_q)
+				f4_vb_d = {PBITS{1'b0}};
+		end else if (f3_carry_q) begin
+			f4_vb_d = f3_v_q + f3_b_q;
+			if (f3_k_q != 4'd0)
+				f4_leak_d = f3_leak;
+		end
+	end
+	wire [PBITS-1:0] f4_a = f4_vb_q - f4_leak_q;
 
 	// ------------------------------------------------------------ router
 	wire          rt_busy, rt_rd_req, rt_wr_en;
@@ -692,90 +775,78 @@ module hone_core #(
 	wire [NB-1:0] tr_slot;
 	hone_fifo #(
 		.WIDTH (NB + PBITS + 1),
-		.ABITS (2)
+		.ABITS (1)
 	) u_trace_queue (
 		.i_clk   (i_clk),
 		.i_rst_n (i_rst_n),
 		.i_valid (f2_trace),
 		.o_ready (tr_push_ready),
-		.i_data  ({f2_n_q, f2_u_q, f2_s_q}),
+		.i_data  ({f2_n_q, f2_u_q, f2_s}),
 		.o_valid (o_trace_valid),
 		.i_ready (i_trace_ready),
 		.o_data  ({tr_slot, o_trace_u, o_trace_s}),
-		.o_count (tr_count[2:0])
+		.o_count (tr_count[1:0])
 	);
-	assign tr_count[4:3] = 2'b00;
+	assign tr_count[4:2] = 3'b000;
 	assign o_trace_slot = {{(13-NB){1'b0}}, tr_slot};
 
-	// ------------------------------------------------------------ axon table rebuild
-	// After an AXSEG write the table is cleared, then each segment from the
-	// highest to the lowest writes its index into its axons: the lowest
-	// segment holding an axon is the last to write it, so it wins
-	// (docs/chip-image.md rule 1). A new AXSEG write restarts the rebuild.
-	wire       rb_req = (rb_state_q == RB_SEG) && !rb_k_q[1];
-	wire [11:0] rb_count = {tab_rdata[7:0], rb_p0_q[15:12]};
-	wire [12:0] rb_stop = {1'b0, rb_p0_q[11:0]} + {1'b0, rb_count};
+	// ------------------------------------------------------------ overlap check
+	// After an AXSEG write: for each segment c > 0, read its [first, first +
+	// count), then each lower segment's, and clear CL_[c] if one of them
+	// overlaps it. D_ may then be used for any axon it holds only if its
+	// segment is clean; otherwise every event searches from segment 0. The
+	// compiler never emits overlaps; this keeps odd images exact. A new
+	// AXSEG write restarts the check (two cycles per pair of segments).
+	// (it waits for the segment write itself, four cycles)
+	wire        ck_go = ck_active_q && !sg_active_q;
+	wire        ck_req = ck_go && !ck_k_q[1];
+	wire [11:0] ck_count = {tab_rdata[7:0], ck_p0_q[15:12]};
+	wire [12:0] ck_stop = {1'b0, ck_p0_q[11:0]} + {1'b0, ck_count};
+	wire        ck_overlap = (ck_count != 12'd0) && ({1'b0, ck_p0_q[11:0]} < ck_stop_q) &&
+	                         ({1'b0, ck_first_q} < ck_stop);
 	always @(*) begin
-		rb_state_d = rb_state_q;
-		rb_a_d = rb_a_q;
-		rb_end_d = rb_end_q;
-		rb_s_d = rb_s_q;
-		rb_k_d = rb_k_q;
-		rb_p0_d = rb_p0_q;
-		axt_we = 1'b0;
-		axt_waddr = rb_a_q[AB-1:0];
-		axt_wdata = {1'b1, rb_s_q};
-		case (rb_state_q)
-		RB_CLEAR: begin
-			axt_we = 1'b1;
-			axt_wdata = {(SI+1){1'b0}};
-			rb_a_d = rb_a_q + 1'b1;
-			if (rb_a_q == AXONS[AB:0] - 1'b1) begin
-				rb_s_d = AXSEGS[SI-1:0] - 1'b1;
-				rb_k_d = 2'd0;
-				rb_state_d = RB_SEG;
-			end
-		end
-		RB_SEG: begin
-			rb_k_d = rb_k_q + 2'd1;
-			if (rb_k_q == 2'd1)
-				rb_p0_d = tab_rdata;
-			if (rb_k_q == 2'd2) begin
-				rb_a_d = {1'b0, rb_p0_q[AB-1:0]};
-				rb_end_d = ({19'd0, rb_stop} > AXONS) ? AXONS[AB:0] : rb_stop[AB:0];
-				if (rb_count != 12'd0 && (rb_p0_q[11:0] >> AB) == 12'd0)
-					rb_state_d = RB_FILL;
-				else if (rb_s_q == {SI{1'b0}})
-					rb_state_d = RB_IDLE;
-				else begin
-					rb_s_d = rb_s_q - 1'b1;
-					rb_k_d = 2'd0;
+		ck_active_d = ck_active_q;
+		ck_cmp_d = ck_cmp_q;
+		ck_c_d = ck_c_q;
+		ck_s_d = ck_s_q;
+		ck_k_d = ck_go ? ck_k_q + 2'd1 : ck_k_q;
+		ck_p0_d = ck_p0_q;
+		ck_first_d = ck_first_q;
+		ck_stop_d = ck_stop_q;
+		cl_d = cl_q;
+		if (ck_go && ck_k_q == 2'd1)
+			ck_p0_d = tab_rdata;
+		if (ck_go && ck_k_q == 2'd2) begin
+			// both pieces of the segment read are here
+			ck_k_d = 2'd0;
+			if (!ck_cmp_q) begin
+				ck_first_d = ck_p0_q[11:0];
+				ck_stop_d = ck_stop;
+				ck_s_d = {SI{1'b0}};
+				ck_cmp_d = (ck_count != 12'd0);    // an empty c overlaps nothing
+				if (ck_count == 12'd0) begin
+					if (ck_c_q == AXSEGS[SI-1:0] - 1'b1)
+						ck_active_d = 1'b0;
+					ck_c_d = ck_c_q + 1'b1;
+				end
+			end else begin
+				if (ck_overlap)
+					cl_d[ck_c_q] = 1'b0;
+				ck_s_d = ck_s_q + 1'b1;
+				if (ck_s_q + 1'b1 == ck_c_q) begin
+					ck_cmp_d = 1'b0;
+					if (ck_c_q == AXSEGS[SI-1:0] - 1'b1)
+						ck_active_d = 1'b0;
+					ck_c_d = ck_c_q + 1'b1;
 				end
 			end
 		end
-		RB_FILL: begin
-			axt_we = 1'b1;
-			rb_a_d = rb_a_q + 1'b1;
-			if (rb_a_q + 1'b1 == rb_end_q) begin
-				rb_k_d = 2'd0;
-				if (rb_s_q == {SI{1'b0}})
-					rb_state_d = RB_IDLE;
-				else begin
-					rb_s_d = rb_s_q - 1'b1;
-					rb_state_d = RB_SEG;
-				end
-			end
-		end
-		default: ;
-		endcase
 		if (cfg_w_axseg) begin
-			rb_state_d = RB_CLEAR;
-			rb_a_d = {(AB+1){1'b0}};
-		end
-		if (clr_active_q) begin
-			axt_we = ({{(32-CB){1'b0}}, clr_n_q} < AXONS);
-			axt_waddr = clr_n_q[AB-1:0];
-			axt_wdata = {(SI+1){1'b0}};
+			cl_d = {AXSEGS{1'b1}};
+			ck_active_d = (AXSEGS > 1);
+			ck_cmp_d = 1'b0;
+			ck_c_d = {{(SI-1){1'b0}}, 1'b1};
+			ck_k_d = 2'd0;
 		end
 	end
 
@@ -786,7 +857,6 @@ module hone_core #(
 	wire [TA-1:0] sg_base = {{(TA-SW){1'b0}}, sg_rt_q, sg_idx_q, 2'b00};
 	reg  [15:0]   sg_piece;
 	wire          rs_req = rs_active_q && !rs_n_q[2];
-	wire [1:0]    rs_piece = rs_n_q[1:0] - 2'd1;
 	always @(*) begin
 		sg_active_d = sg_active_q && (sg_k_q != 2'd3);
 		sg_k_d = sg_active_q ? sg_k_q + 2'd1 : 2'd0;
@@ -798,9 +868,12 @@ module hone_core #(
 		end
 		if (cfg_w_axseg || cfg_w_rtseg)
 			sg_active_d = 1'b1;
-		sg_piece = i_cfg_wdata[sg_k_q*16 +: 16];
-		if (sg_rt_q && sg_k_q == 2'd3)
-			sg_piece = {11'd0, i_cfg_wdata[52:48]};
+		case (sg_k_q)
+		2'd0: sg_piece = i_cfg_wdata[15:0];
+		2'd1: sg_piece = i_cfg_wdata[31:16];
+		2'd2: sg_piece = i_cfg_wdata[47:32];
+		default: sg_piece = sg_rt_q ? {11'd0, i_cfg_wdata[52:48]} : i_cfg_wdata[63:48];
+		endcase
 
 		rs_active_d = (rs_active_q && !rs_n_q[2]) || cfg_r_axseg || cfg_r_rtseg;
 		rs_n_d = rs_req ? rs_n_q + 3'd1 : (rs_active_q ? rs_n_q : 3'd0);
@@ -813,16 +886,15 @@ module hone_core #(
 	// Reads: configuration, rebuild, descriptor fetch, router (never more
 	// than the last two at once; the lookup goes first). Writes: clear,
 	// segment writes, the sweep's bitmap words, the router's cleared words.
-	wire [TA-1:0] rb_raddr = {{(TA-SW){1'b0}}, 1'b0, rb_s_q, 1'b0, rb_k_q[0]};
-	wire [TA-1:0] df_raddr = {{(TA-SW){1'b0}}, 1'b0, d_tag_q, df_n_q[1:0]};
+	wire [TA-1:0] ck_raddr = {{(TA-SW){1'b0}}, 1'b0, ck_cmp_q ? ck_s_q : ck_c_q, 1'b0, ck_k_q[0]};
 	always @(*) begin
 		rt_rd_gnt = 1'b0;
 		if (rs_req)
 			tab_raddr = sg_base | {{(TA-2){1'b0}}, rs_n_q[1:0]};
-		else if (rb_req)
-			tab_raddr = rb_raddr;
-		else if (df_req)
-			tab_raddr = df_raddr;
+		else if (ck_req)
+			tab_raddr = ck_raddr;
+		else if (sr_req)
+			tab_raddr = sr_raddr;
 		else begin
 			tab_raddr = rt_rd_addr;
 			rt_rd_gnt = rt_rd_req;
@@ -832,15 +904,15 @@ module hone_core #(
 		tab_waddr = rt_wr_addr;
 		tab_wdata = {{(16-LANES){1'b0}}, rt_wr_data};
 		if (clr_active_q) begin
-			tab_we = ({{(32-CB){1'b0}}, clr_n_q} < (1 << TA));
+			tab_we = ((clr_n_q >> TA) == {CB{1'b0}});
 			tab_waddr = clr_n_q[TA-1:0];
 			tab_wdata = 16'd0;
 		end else if (sg_active_q) begin
 			tab_waddr = sg_base | {{(TA-2){1'b0}}, sg_k_q};
 			tab_wdata = sg_piece;
-		end else if (f2_word_end) begin
-			tab_waddr = BM_BASE | {{(TA-PA){1'b0}}, f2_n_q[NB-1:LB]};
-			tab_wdata = {{(16-LANES){1'b0}}, f2_word};
+		end else if (bm_we_q) begin
+			tab_waddr = BM_BASE | {{(TA-PA){1'b0}}, bm_addr_q};
+			tab_wdata = {{(16-LANES){1'b0}}, f2_bits_q};
 		end else
 			tab_we = rt_wr_en;
 	end
@@ -853,7 +925,7 @@ module hone_core #(
 		wm_addr = st_waddr_q;
 		wm_wdata = i_cfg_wdata[WW-1:0];
 		if (clr_active_q) begin
-			wm_en = ({{(32-CB){1'b0}}, clr_n_q} < WWORDS);
+			wm_en = ((clr_n_q >> WA) == {CB{1'b0}});
 			wm_we = 1'b1;
 			wm_addr = clr_n_q[WA-1:0];
 			wm_wdata = {WW{1'b0}};
@@ -869,29 +941,29 @@ module hone_core #(
 		np_wdata = {i_cfg_wdata[50], i_cfg_wdata[49:48], i_cfg_wdata[24 +: PBITS],
 		            i_cfg_wdata[0 +: PBITS]};
 		if (clr_active_q) begin
-			np_we = ({{(32-CB){1'b0}}, clr_n_q} < NEURONS);
+			np_we = ((clr_n_q >> NB) == {CB{1'b0}});
 			np_waddr = clr_n_q[NB-1:0];
 			np_wdata = {PRW{1'b0}};
 		end
-		np_raddr = i_cfg_re ? cfg_slot : sw_n_q[NB-1:0];
+		np_raddr = i_cfg_re ? cfg_slot : f1_n_q;
 
 		// potential banks: all lanes from the RMW pipeline, or one value
 		// (clear, configuration, sweep) for the lanes enabled
-		pb_single = f2_reset_q ? (f2_en_q ? f2_b_q : {PBITS{1'b0}}) : f2_a;
+		pb_single = f4_a;
 		pb_use_single = 1'b1;
 		pb_we = {LANES{1'b0}};
 		pb_waddr = s2_paddr_q;
 		if (clr_active_q) begin
-			pb_we = ({{(32-CB){1'b0}}, clr_n_q} < (NEURONS / LANES)) ? {LANES{1'b1}} : {LANES{1'b0}};
+			pb_we = ((clr_n_q >> PA) == {CB{1'b0}}) ? {LANES{1'b1}} : {LANES{1'b0}};
 			pb_waddr = clr_n_q[PA-1:0];
 			pb_single = {PBITS{1'b0}};
 		end else if (cfg_w_pot || cfg_w_nparam) begin
 			pb_we[cfg_slot[LB-1:0]] = cfg_w_pot;
 			pb_waddr = cfg_slot[NB-1:LB];
 			pb_single = i_cfg_wdata[PBITS-1:0];
-		end else if (f2_valid_q) begin
-			pb_we[f2_n_q[LB-1:0]] = f2_reset_q || f2_en_q;
-			pb_waddr = f2_n_q[NB-1:LB];
+		end else if (f4_valid_q) begin
+			pb_we[f4_n_q[LB-1:0]] = f4_we_q;
+			pb_waddr = f4_n_q[NB-1:LB];
 		end else begin
 			pb_use_single = 1'b0;
 			pb_we = s2_valid_q ? s2_we : {LANES{1'b0}};
@@ -930,55 +1002,57 @@ module hone_core #(
 					profile_d[p*6 +: 6] = i_cfg_wdata[5:0];
 		end
 
-		// Reads: memories answer next cycle (segments: four pieces), and
-		// the word is composed as they do.
+		// Reads: memories answer next cycle (segments: four pieces, one a
+		// cycle), the word is composed then and the chip keeps it.
 		rd_valid_d = i_cfg_re;
 		rd_mem_d = i_cfg_re ? i_cfg_mem : rd_mem_q;
 		rd_reg_d = i_cfg_re ? i_cfg_addr[2:0] : rd_reg_q;
 		rd_ok_d = rd_ok_q;
 		if (i_cfg_re) begin
 			case (i_cfg_mem)
-			MEM_COREREG: rd_ok_d = (i_cfg_addr < 16'd5);
-			MEM_WEIGHT:  rd_ok_d = ({16'd0, i_cfg_addr} < WWORDS);
-			MEM_NPARAM, MEM_POT: rd_ok_d = ({16'd0, i_cfg_addr} < NEURONS);
+			MEM_COREREG: rd_ok_d = (i_cfg_addr[15:3] == 13'd0) && (i_cfg_addr[2:0] <= 3'd4);
+			MEM_WEIGHT:  rd_ok_d = in_wwords;
+			MEM_NPARAM, MEM_POT: rd_ok_d = in_neurons;
 			default:     rd_ok_d = 1'b0;
 			endcase
 		end
-		rd_data_d = rd_data_q;
-		if (i_cfg_re)
-			rd_data_d = 64'd0;
-		if (rd_valid_q && rd_ok_q) begin
-			case (rd_mem_q)
-			MEM_COREREG:
-				if (rd_reg_q == 3'd0)
-					rd_data_d = {51'd0, n_neurons_q};
-				else
-					rd_data_d = {58'd0, profile_q[(rd_reg_q - 3'd1)*6 +: 6]};
-			MEM_WEIGHT:
-				rd_data_d = {{(64-WW){1'b0}}, wm_rdata};
-			MEM_NPARAM:
-				rd_data_d = {13'd0, np_rdata[PRW-1 -: 3],
-				             {(24-PBITS){np_rdata[2*PBITS-1]}}, np_rdata[PBITS +: PBITS],
-				             {(24-PBITS){np_rdata[PBITS-1]}}, np_rdata[0 +: PBITS]};
-			default: // MEM_POT
-				rd_data_d = {40'd0, {(24-PBITS){f1_u[PBITS-1]}}, f1_u};
-			endcase
-		end
-		if (rs_pend_q)
-			rd_data_d[rs_piece*16 +: 16] = tab_rdata;
 	end
-	assign o_cfg_rdata = rd_data_q;
+
+	// the read word, an AND-OR of the memories' answers
+	wire r_coreg = rd_ok_q && rd_mem_q == MEM_COREREG;
+	wire r_wt    = rd_ok_q && rd_mem_q == MEM_WEIGHT;
+	wire r_np    = rd_ok_q && rd_mem_q == MEM_NPARAM;
+	wire r_pot   = rd_ok_q && rd_mem_q == MEM_POT;
+	reg  [12:0] rd_reg_word;
+	always @(*) begin
+		case (rd_reg_q)
+		3'd0: rd_reg_word = n_neurons_q;
+		3'd1: rd_reg_word = {7'd0, profile_q[0 +: 6]};
+		3'd2: rd_reg_word = {7'd0, profile_q[6 +: 6]};
+		3'd3: rd_reg_word = {7'd0, profile_q[12 +: 6]};
+		default: rd_reg_word = {7'd0, profile_q[18 +: 6]};
+		endcase
+		o_rd_word = ({51'd0, rd_reg_word} & {64{r_coreg}}) |
+		            ({{(64-WW){1'b0}}, wm_rdata} & {64{r_wt}}) |
+		            ({13'd0, np_rdata[PRW-1 -: 3],
+		              {(24-PBITS){np_rdata[2*PBITS-1]}}, np_rdata[PBITS +: PBITS],
+		              {(24-PBITS){np_rdata[PBITS-1]}}, np_rdata[0 +: PBITS]} & {64{r_np}}) |
+		            ({40'd0, {(24-PBITS){f1_u[PBITS-1]}}, f1_u} & {64{r_pot}});
+	end
+	assign o_rd_valid = rd_valid_q;
+	assign o_rd_piece_valid = rs_pend_q;
+	assign o_rd_piece = tab_rdata;
 
 	// ------------------------------------------------------------ status
 	assign o_fire_busy = sweep_busy || rt_busy || o_trace_valid;
 	assign o_busy = o_fire_busy || clr_active_q || evq_valid || l1_valid_q || l2_valid_q ||
 	                st_active_q || s1_valid_q || s2_valid_q || sg_active_q ||
-	                rs_active_q || rs_pend_q || rd_valid_q;
+	                rs_active_q || rs_pend_q || rd_valid_q || cnt_ev_q;
 	assign o_rebuild = rebuilding;
 
 	// Kept for the record: the trace queue is protected by tr_credit.
-	wire unused_ok = &{1'b0, tr_push_ready, evq_count, mp_term, df_words[12:LB+PA+1],
-	                   df_words[LB-1:0],
+	wire unused_ok = &{1'b0, tr_push_ready, evq_count, mp_term, sr_words[12:LB+PA+1],
+	                   sr_words[LB-1:0],
 	                   i_cfg_wdata[63:51], i_cfg_wdata[47:24+PBITS], i_cfg_wdata[23:PBITS]};
 
 	// ------------------------------------------------------------ state
@@ -991,27 +1065,27 @@ module hone_core #(
 			l1_valid_q   <= 1'b0;
 			l1_axon_q    <= 12'd0;
 			l1_g_q       <= {GBITS{1'b0}};
-			l1_held_q    <= 1'b0;
-			l1_ent_q     <= {(SI+1){1'b0}};
 			mp_busy_q    <= 1'b0;
 			mp_acc_q     <= {WA{1'b0}};
 			mp_rem_q     <= {(PA+1){1'b0}};
+			mp_one_q     <= 1'b0;
+			d_one_q      <= 1'b0;
 			d_valid_q    <= 1'b0;
-			d_tag_q      <= {SI{1'b0}};
-			d_first_q    <= {AB{1'b0}};
+			d_first_q    <= 12'd0;
 			d_wbase_q    <= {WA{1'b0}};
 			d_pbase_q    <= {PA{1'b0}};
 			d_rn_q       <= 12'd0;
 			d_words_q    <= {(PA+1){1'b0}};
-			df_active_q  <= 1'b0;
-			df_n_q       <= 3'd0;
-			df_pend_q    <= 1'b0;
+			d_clean_q    <= 1'b0;
+			d_found_q    <= 1'b0;
+			d_none_q     <= 1'b0;
+			d_count_q    <= 12'd0;
+			d_stop_q     <= 13'd0;
+			sr_active_q  <= 1'b0;
+			sr_s_q       <= {SI{1'b0}};
+			sr_k_q       <= 3'd0;
 			l2_valid_q   <= 1'b0;
 			l2_prod_q    <= {WA{1'b0}};
-			l2_wbase_q   <= {WA{1'b0}};
-			l2_pbase_q   <= {PA{1'b0}};
-			l2_words_q   <= {(PA+1){1'b0}};
-			l2_rlo_q     <= {LB{1'b0}};
 			l2_g_q       <= {GBITS{1'b0}};
 			st_active_q  <= 1'b0;
 			st_waddr_q   <= {WA{1'b0}};
@@ -1038,20 +1112,33 @@ module hone_core #(
 			f2_reset_q   <= 1'b0;
 			f2_last_q    <= 1'b0;
 			f2_n_q       <= {NB{1'b0}};
-			f2_en_q      <= 1'b0;
-			f2_s_q       <= 1'b0;
 			f2_u_q       <= {PBITS{1'b0}};
-			f2_v_q       <= {PBITS{1'b0}};
-			f2_b_q       <= {PBITS{1'b0}};
-			f2_carry_q   <= 1'b0;
-			f2_k_q       <= 4'd0;
 			f2_bits_q    <= {LANES{1'b0}};
-			rb_state_q   <= RB_IDLE;
-			rb_a_q       <= {(AB+1){1'b0}};
-			rb_end_q     <= {(AB+1){1'b0}};
-			rb_s_q       <= {SI{1'b0}};
-			rb_k_q       <= 2'd0;
-			rb_p0_q      <= 16'd0;
+			bm_we_q      <= 1'b0;
+			bm_last_q    <= 1'b0;
+			bm_addr_q    <= {PA{1'b0}};
+			f3_valid_q   <= 1'b0;
+			f3_reset_q   <= 1'b0;
+			f3_n_q       <= {NB{1'b0}};
+			f3_en_q      <= 1'b0;
+			f3_v_q       <= {PBITS{1'b0}};
+			f3_b_q       <= {PBITS{1'b0}};
+			f3_carry_q   <= 1'b0;
+			f3_k_q       <= 4'd0;
+			f4_valid_q   <= 1'b0;
+			f4_we_q      <= 1'b0;
+			f4_n_q       <= {NB{1'b0}};
+			f4_vb_q      <= {PBITS{1'b0}};
+			f4_leak_q    <= {PBITS{1'b0}};
+			cl_q         <= {AXSEGS{1'b1}};
+			ck_active_q  <= 1'b0;
+			ck_cmp_q     <= 1'b0;
+			ck_c_q       <= {SI{1'b0}};
+			ck_s_q       <= {SI{1'b0}};
+			ck_k_q       <= 2'd0;
+			ck_p0_q      <= 16'd0;
+			ck_first_q   <= 12'd0;
+			ck_stop_q    <= 13'd0;
 			sg_active_q  <= 1'b0;
 			sg_k_q       <= 2'd0;
 			sg_rt_q      <= 1'b0;
@@ -1063,7 +1150,8 @@ module hone_core #(
 			rd_mem_q     <= 3'd0;
 			rd_ok_q      <= 1'b0;
 			rd_reg_q     <= 3'd0;
-			rd_data_q    <= 64'd0;
+			cnt_ev_q     <= 1'b0;
+			cnt_sops_q   <= 12'd0;
 		end else begin
 			n_neurons_q  <= n_neurons_d;
 			profile_q    <= profile_d;
@@ -1072,27 +1160,27 @@ module hone_core #(
 			l1_valid_q   <= l1_valid_d;
 			l1_axon_q    <= l1_axon_d;
 			l1_g_q       <= l1_g_d;
-			l1_held_q    <= l1_held_d;
-			l1_ent_q     <= l1_ent_d;
 			mp_busy_q    <= mp_busy_d;
 			mp_acc_q     <= mp_acc_d;
 			mp_rem_q     <= mp_rem_d;
+			mp_one_q     <= mp_one_d;
+			d_one_q      <= d_one_d;
 			d_valid_q    <= d_valid_d;
-			d_tag_q      <= d_tag_d;
 			d_first_q    <= d_first_d;
 			d_wbase_q    <= d_wbase_d;
 			d_pbase_q    <= d_pbase_d;
 			d_rn_q       <= d_rn_d;
 			d_words_q    <= d_words_d;
-			df_active_q  <= df_active_d;
-			df_n_q       <= df_n_d;
-			df_pend_q    <= df_pend_d;
+			d_clean_q    <= d_clean_d;
+			d_found_q    <= d_found_d;
+			d_none_q     <= d_none_d;
+			d_count_q    <= d_count_d;
+			d_stop_q     <= d_stop_d;
+			sr_active_q  <= sr_active_d;
+			sr_s_q       <= sr_s_d;
+			sr_k_q       <= sr_k_d;
 			l2_valid_q   <= l2_valid_d;
 			l2_prod_q    <= l2_prod_d;
-			l2_wbase_q   <= l2_wbase_d;
-			l2_pbase_q   <= l2_pbase_d;
-			l2_words_q   <= l2_words_d;
-			l2_rlo_q     <= l2_rlo_d;
 			l2_g_q       <= l2_g_d;
 			st_active_q  <= st_active_d;
 			st_waddr_q   <= st_waddr_d;
@@ -1119,20 +1207,33 @@ module hone_core #(
 			f2_reset_q   <= f2_reset_d;
 			f2_last_q    <= f2_last_d;
 			f2_n_q       <= f2_n_d;
-			f2_en_q      <= f2_en_d;
-			f2_s_q       <= f2_s_d;
 			f2_u_q       <= f2_u_d;
-			f2_v_q       <= f2_v_d;
-			f2_b_q       <= f2_b_d;
-			f2_carry_q   <= f2_carry_d;
-			f2_k_q       <= f2_k_d;
 			f2_bits_q    <= f2_bits_d;
-			rb_state_q   <= rb_state_d;
-			rb_a_q       <= rb_a_d;
-			rb_end_q     <= rb_end_d;
-			rb_s_q       <= rb_s_d;
-			rb_k_q       <= rb_k_d;
-			rb_p0_q      <= rb_p0_d;
+			bm_we_q      <= bm_we_d;
+			bm_last_q    <= bm_last_d;
+			bm_addr_q    <= bm_addr_d;
+			f3_valid_q   <= f3_valid_d;
+			f3_reset_q   <= f3_reset_d;
+			f3_n_q       <= f3_n_d;
+			f3_en_q      <= f3_en_d;
+			f3_v_q       <= f3_v_d;
+			f3_b_q       <= f3_b_d;
+			f3_carry_q   <= f3_carry_d;
+			f3_k_q       <= f3_k_d;
+			f4_valid_q   <= f4_valid_d;
+			f4_we_q      <= f4_we_d;
+			f4_n_q       <= f4_n_d;
+			f4_vb_q      <= f4_vb_d;
+			f4_leak_q    <= f4_leak_d;
+			cl_q         <= cl_d;
+			ck_active_q  <= ck_active_d;
+			ck_cmp_q     <= ck_cmp_d;
+			ck_c_q       <= ck_c_d;
+			ck_s_q       <= ck_s_d;
+			ck_k_q       <= ck_k_d;
+			ck_p0_q      <= ck_p0_d;
+			ck_first_q   <= ck_first_d;
+			ck_stop_q    <= ck_stop_d;
 			sg_active_q  <= sg_active_d;
 			sg_k_q       <= sg_k_d;
 			sg_rt_q      <= sg_rt_d;
@@ -1144,7 +1245,8 @@ module hone_core #(
 			rd_mem_q     <= rd_mem_d;
 			rd_ok_q      <= rd_ok_d;
 			rd_reg_q     <= rd_reg_d;
-			rd_data_q    <= rd_data_d;
+			cnt_ev_q     <= cnt_ev_d;
+			cnt_sops_q   <= cnt_sops_d;
 		end
 	end
 
@@ -1154,7 +1256,8 @@ module hone_core #(
 			hone_core_error_weight_word_wider_than_64 u_err ();
 		end
 		if ((1 << LB) != LANES || (1 << NB) != NEURONS || (1 << WA) != WWORDS ||
-		    (1 << AB) != AXONS) begin : gen_err_pow2
+		    (1 << AB) != AXONS || (1 << $clog2(AXSEGS)) != AXSEGS ||
+		    (1 << $clog2(RTSEGS)) != RTSEGS) begin : gen_err_pow2
 			hone_core_error_sizes_must_be_powers_of_two u_err ();
 		end
 		if (PBITS > 24 || NEURONS <= LANES || NB > 12 || LANES > 16 || LANES < 2 || AXONS < 16 ||

@@ -25,6 +25,7 @@ module hone_lane_mac #(
 	parameter IMPL  = "behavioural"
 ) (
 	input  wire               i_clk,
+	input  wire               i_rst_n,
 	input  wire [2*WBITS-1:0] i_w,     // S1: lane 1 in the high half
 	input  wire [GBITS-1:0]   i_g,     // S1
 	input  wire [2*PBITS-1:0] i_acc,   // S2: the potentials read
@@ -74,8 +75,8 @@ module hone_lane_mac #(
 			.BHOLD      (1'b0),
 			.CHOLD      (1'b0),
 			.DHOLD      (1'b0),
-			.IRSTTOP    (1'b0),
-			.IRSTBOT    (1'b0),
+			.IRSTTOP    (!i_rst_n),        // the product registers
+			.IRSTBOT    (!i_rst_n),
 			.ORSTTOP    (1'b0),
 			.ORSTBOT    (1'b0),
 			.OLOADTOP   (1'b0),
@@ -99,9 +100,13 @@ module hone_lane_mac #(
 		end
 	end else begin : gen_behavioural
 		reg [2*PRB-1:0] prod_q;
-		always @(posedge i_clk) begin
-			prod_q[0 +: PRB] <= $signed(i_w[0 +: WBITS]) * $signed({1'b0, i_g});
-			prod_q[PRB +: PRB] <= $signed(i_w[WBITS +: WBITS]) * $signed({1'b0, i_g});
+		always @(posedge i_clk or negedge i_rst_n) begin
+			if (!i_rst_n)
+				prod_q <= {(2*PRB){1'b0}};
+			else begin
+				prod_q[0 +: PRB] <= $signed(i_w[0 +: WBITS]) * $signed({1'b0, i_g});
+				prod_q[PRB +: PRB] <= $signed(i_w[WBITS +: WBITS]) * $signed({1'b0, i_g});
+			end
 		end
 		assign o_sum = {i_acc[PBITS +: PBITS] + {{(PBITS-PRB){prod_q[2*PRB-1]}}, prod_q[PRB +: PRB]},
 		                i_acc[0 +: PBITS] + {{(PBITS-PRB){prod_q[PRB-1]}}, prod_q[0 +: PRB]}};

@@ -64,6 +64,7 @@ module hone_router #(
 	reg              pend_q, pend_d;       // a read answers this cycle
 	reg  [11:0]      first_q, first_d;
 	reg  [11:0]      count_q, count_d;
+	reg  [12:0]      stop_q, stop_d;       // first + count
 	reg  [11:0]      abase_q, abase_d;     // axon_base, then axon_base - first
 	reg  [CORES:0]   dest_q, dest_d;       // {to_host, core_mask}
 	reg  [7:0]       mask_lo_q, mask_lo_d; // core_mask[7:0] (piece 1)
@@ -79,9 +80,9 @@ module hone_router #(
 	// [63:48] axon_base[11:8], to_host.
 	wire [1:0]  piece = k_q[1:0] - 2'd1;
 	wire [15:0] core_mask = {i_rd_data[7:0], mask_lo_q};   // with piece 2
-	wire        unused_ok = &{1'b0, core_mask};
-	wire [12:0] stop = {1'b0, first_q} + {1'b0, count_q};
-	wire [12:0] lim = (stop > {{(12-NB){1'b0}}, i_end}) ? {{(12-NB){1'b0}}, i_end} : stop;
+	wire [12:0] end13 = {{(12-NB){1'b0}}, i_end};
+	wire [12:0] lim = (stop_q > end13) ? end13 : stop_q;
+	wire        unused_ok = &{1'b0, core_mask, lim};
 	wire [NB-1:0] first_slot = first_q[NB-1:0];
 
 	// Slots of this word inside [first, last]: the bitmap bits to take.
@@ -118,6 +119,7 @@ module hone_router #(
 		pend_d = 1'b0;
 		first_d = first_q;
 		count_d = count_q;
+		stop_d = {1'b0, first_q} + {1'b0, count_q};
 		abase_d = abase_q;
 		dest_d = dest_q;
 		mask_lo_d = mask_lo_q;
@@ -169,7 +171,7 @@ module hone_router #(
 			abase_d = abase_q - first_q;
 			last_d = lim[NB-1:0] - 1'b1;
 			word_d = first_slot[NB-1:LB];
-			if (count_q != 12'd0 && {1'b0, first_q} < lim)
+			if (count_q != 12'd0 && {1'b0, first_q} < end13)
 				state_d = R_WREAD;
 			else
 				state_d = R_IDLE;    // next segment, below
@@ -224,6 +226,7 @@ module hone_router #(
 			pend_q      <= 1'b0;
 			first_q     <= 12'd0;
 			count_q     <= 12'd0;
+			stop_q      <= 13'd0;
 			abase_q     <= 12'd0;
 			dest_q      <= {(CORES+1){1'b0}};
 			mask_lo_q   <= 8'd0;
@@ -240,6 +243,7 @@ module hone_router #(
 			pend_q      <= pend_d;
 			first_q     <= first_d;
 			count_q     <= count_d;
+			stop_q      <= stop_d;
 			abase_q     <= abase_d;
 			dest_q      <= dest_d;
 			mask_lo_q   <= mask_lo_d;

@@ -15,6 +15,7 @@ module hone_mac_tb;
 	parameter PBITS = 16;
 
 	reg                clk = 1'b0;
+	reg                rst_n = 1'b0;
 	reg  [2*WBITS-1:0] w = 0;
 	reg  [GBITS-1:0]   g = 0;
 	reg  [2*PBITS-1:0] acc = 0;
@@ -23,9 +24,9 @@ module hone_mac_tb;
 	always #5 clk = ~clk;
 
 	hone_lane_mac #(.WBITS(WBITS), .GBITS(GBITS), .PBITS(PBITS), .IMPL("behavioural")) u_b (
-		.i_clk (clk), .i_w (w), .i_g (g), .i_acc (acc), .o_sum (sum_b));
+		.i_clk (clk), .i_rst_n (rst_n), .i_w (w), .i_g (g), .i_acc (acc), .o_sum (sum_b));
 	hone_lane_mac #(.WBITS(WBITS), .GBITS(GBITS), .PBITS(PBITS), .IMPL("ice40_dsp")) u_d (
-		.i_clk (clk), .i_w (w), .i_g (g), .i_acc (acc), .o_sum (sum_d));
+		.i_clk (clk), .i_rst_n (rst_n), .i_w (w), .i_g (g), .i_acc (acc), .o_sum (sum_d));
 
 	localparam IN = 2 * WBITS + GBITS;
 	integer i, n, seed, errors;
@@ -35,10 +36,12 @@ module hone_mac_tb;
 		if (!$value$plusargs("seed=%d", seed)) seed = 1;
 		if (IN <= 16) n = 1 << IN;
 		errors = 0;
+		// after the reset both must hold zero products
+		#12 rst_n = 1'b1;
 		for (i = 0; i <= n; i = i + 1) begin
 			@(negedge clk);
 			// sums of the products registered at the last edge
-			if (i > 0 && sum_b !== sum_d) begin
+			if (sum_b !== sum_d) begin
 				errors = errors + 1;
 				if (errors < 10)
 					$display("mac: cycle %0d w %h g %h acc %h: behavioural %h dsp %h",

@@ -9,6 +9,8 @@
  *
  *   HONE_RTL_NETS=n   networks in the random comparison (default 200)
  *   HONE_RTL_SEED=s   first seed (default 1)
+ *   HONE_RTL_NETS_OVERLAP=n  hand-made images with overlapping segments
+ *                     (default 16 on tiny, a quarter as many on up5k)
  */
 #include "testutil.h"
 
@@ -306,6 +308,209 @@ static void test_random_other_configs(void **state)
 	}
 }
 
+/* ------------------------------------------ overlapping segments */
+
+/* The compiler never emits overlapping segments, so the random networks
+ * above never reach rule 1 of docs/chip-image.md (the lowest segment that
+ * holds an axon or a slot wins). The RTL implements it in its own ways
+ * (the lookup searches from segment 0 and trusts its cached segment only
+ * if no lower one overlaps it; the router clears the spike bits a lower
+ * route segment sent), so hand-made images exercise them here: random
+ * overlapping axon and route segments over one core, segment 7 a catch-all
+ * over every axon (so every routed spike lands on a mapped axon), random
+ * weights, thresholds, profiles and events, traced and compared tick by
+ * tick, then every memory. Returns 0 equal, -1 differ. */
+static void ov_put(hone_image *img, size_t *cap, uint8_t target, uint8_t mem, uint32_t addr,
+                   uint64_t data)
+{
+	if (img->n_writes == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		img->writes = realloc(img->writes, *cap * sizeof *img->writes);
+		assert_non_null(img->writes);
+	}
+	img->writes[img->n_writes++] = (hone_write){target, mem, addr, data};
+}
+
+static int compare_overlapping(uint64_t seed, const char *config)
+{
+	tu_rng r = {seed};
+	const hone_config *cfg = hone_config_find(config);
+	hone_image img = {0};
+	size_t cap = 0;
+	img.cfg = *cfg;
+	img.cfg.memory = NULL;
+	img.cfg.description = NULL;
+	const uint32_t L = cfg->lanes, n_in = 48;
+	const uint32_t neurons = cfg->neurons < 64 ? cfg->neurons : 64;
+	uint32_t wword = 0;
+
+	ov_put(&img, &cap, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, HONE_CHIPREG_INPUT_CORE_MASK, 1);
+	ov_put(&img, &cap, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, HONE_CHIPREG_INPUT_AXON_BASE, 0);
+	ov_put(&img, &cap, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, HONE_CHIPREG_N_INPUTS, n_in);
+	ov_put(&img, &cap, 0, HONE_MEM_COREREG, HONE_COREREG_N_NEURONS, neurons);
+	for (uint32_t p = 0; p < HONE_N_PROFILES; p++) {
+		hone_profile pr = {tu_chance(&r, 0.5) ? HONE_CARRY_LIF : HONE_CARRY_NONE,
+		                   (uint8_t)tu_range(&r, 0, 4),
+		                   tu_chance(&r, 0.5) ? HONE_RESET_SUBTRACT : HONE_RESET_ZERO};
+		ov_put(&img, &cap, 0, HONE_MEM_COREREG, HONE_COREREG_PROFILE0 + p, hone_profile_pack(&pr));
+	}
+	/* axon segments 0..6 overlap each other at random; 7 holds them all */
+	for (uint32_t s = 0; s < 8; s++) {
+		hone_axseg a = {0};
+		if (s == 7) {
+			a.first = 0;
+			a.count = cfg->axons;
+			a.row_neurons = L;
+			a.neuron_first = (uint32_t)tu_range(&r, 0, neurons / L - 1) * L;
+		} else if (tu_chance(&r, 0.85)) {
+			/* rows of one or two words, in what the catch-all leaves */
+			uint32_t wpr = (uint32_t)tu_range(&r, 1, 2);
+			uint32_t most = (cfg->weight_words - cfg->axons) / 7 / wpr;
+			a.first = (uint32_t)tu_range(&r, 0, n_in - 1);
+			a.count = (uint32_t)tu_range(&r, 1, n_in + 8 - a.first);
+			if (a.count > most)
+				a.count = most;
+			a.row_neurons = (uint32_t)tu_range(&r, (wpr - 1) * L + 1, wpr * L);
+			a.neuron_first = (uint32_t)tu_range(&r, 0, (neurons - a.row_neurons) / L) * L;
+		}
+		uint32_t wpr = (a.row_neurons + L - 1) / L;
+		a.weight_base = wword;
+		for (uint32_t w = 0; w < a.count * wpr; w++) {
+			uint64_t v = 0;
+			for (uint32_t l = 0; l < L; l++)
+				v = hone_weight_set_lane(v, l, cfg->weight_bits, (int32_t)tu_range(&r, -8, 7));
+			ov_put(&img, &cap, 0, HONE_MEM_WEIGHT, wword + w, v);
+		}
+		wword += a.count * wpr;
+		assert_true(wword <= cfg->weight_words);
+		ov_put(&img, &cap, 0, HONE_MEM_AXSEG, s, hone_axseg_pack(&a));
+	}
+	for (uint32_t n = 0; n < neurons; n++) {
+		hone_nparam p = {(int32_t)tu_range(&r, 1, 40), (int32_t)tu_range(&r, -4, 6),
+		                 (uint8_t)tu_range(&r, 0, 3), tu_chance(&r, 0.9)};
+		ov_put(&img, &cap, 0, HONE_MEM_NPARAM, n, hone_nparam_pack(&p));
+	}
+	/* route segments, overlapping: back to the core and/or to the host */
+	for (uint32_t s = 0; s < 8; s++) {
+		hone_rtseg rt = {0};
+		if (tu_chance(&r, 0.8)) {
+			rt.first = (uint32_t)tu_range(&r, 0, neurons - 1);
+			rt.count = (uint32_t)tu_range(&r, 1, neurons - rt.first);
+			rt.core_mask = tu_chance(&r, 0.7) ? 1 : 0;
+			rt.to_host = tu_chance(&r, 0.6);
+			rt.axon_base = (uint32_t)tu_range(&r, 0, (rt.core_mask ? cfg->axons : 4096) - rt.count);
+		}
+		ov_put(&img, &cap, 0, HONE_MEM_RTSEG, s, hone_rtseg_pack(&rt));
+	}
+	ov_put(&img, &cap, 0, HONE_MEM_CMD, HONE_CMD_RESET_STATE, 0);
+
+	hone_error err = {0};
+	hone_device *ref = NULL, *sim = open_sim(config);
+	assert_int_equal(hone_open("ref:", &ref, &err), 0);
+	assert_non_null(sim);
+	int rc = 0;
+	if (hone_load(ref, &img, &err) || hone_load(sim, &img, &err) ||
+	    hone_set_trace(ref, 1, &err) || hone_set_trace(sim, 1, &err)) {
+		fprintf(stderr, "overlap seed %llu: load: %s\n", (unsigned long long)seed, err.msg);
+		rc = -1;
+	}
+	if (!rc && compare_memories(ref, sim, &img))
+		rc = -1;
+	uint32_t ticks = (uint32_t)tu_range(&r, 3, 8);
+	for (uint32_t t = 0; t < ticks && !rc; t++) {
+		hone_event ev[48];
+		size_t n = 0;
+		for (uint32_t i = 0; i < n_in; i++)
+			if (tu_chance(&r, 0.3))
+				ev[n++] = (hone_event){.tick = t, .input = i, .g = (uint8_t)tu_range(&r, 1, 15)};
+		tu_shuffle_events(&r, ev, n);
+		hone_tick_result a, b;
+		if (hone_push_events(ref, ev, n, &err) || hone_push_events(sim, ev, n, &err) ||
+		    hone_end_tick(ref, &err) || hone_end_tick(sim, &err) ||
+		    hone_next_result(ref, &a, &err) || hone_next_result(sim, &b, &err)) {
+			fprintf(stderr, "overlap seed %llu tick %u: %s\n", (unsigned long long)seed, t, err.msg);
+			rc = -1;
+			break;
+		}
+		rc = compare_results(&a, &b, seed, t);
+	}
+	hone_counters ca, cb;
+	if (!rc && (hone_read_counters(ref, &ca, &err) || hone_read_counters(sim, &cb, &err) ||
+	            ca.events != cb.events || ca.sops != cb.sops || ca.ticks != cb.ticks)) {
+		fprintf(stderr, "overlap seed %llu: counters differ\n", (unsigned long long)seed);
+		rc = -1;
+	}
+	if (!rc && (hone_reset_state(ref, &err) || hone_reset_state(sim, &err) ||
+	            compare_memories(ref, sim, &img)))
+		rc = -1;
+	hone_close(ref);
+	hone_close(sim);
+	free(img.writes);
+	return rc;
+}
+
+static void test_overlapping_segments(void **state)
+{
+	(void)state;
+	const char *names[] = {"tiny", "up5k"};
+	uint64_t n = env_u64("HONE_RTL_NETS_OVERLAP", 16);
+	for (size_t c = 0; c < 2; c++) {
+		if (!strstr(hone_vsim_configs(), names[c]))
+			continue;
+		int failed = 0;
+		uint64_t k;
+		for (k = 0; k < (c ? n / 4 : n) && failed < 2; k++)
+			if (compare_overlapping(800000 + c * 10000 + k, names[c]) < 0)
+				failed++;
+		printf("overlapping segments, %s: %llu images, %d mismatching\n", names[c],
+		       (unsigned long long)k, failed);
+		assert_int_equal(failed, 0);
+	}
+}
+
+/* Register widths (rule 9 of docs/chip-image.md): CHIPREG holds the bits
+ * the configuration needs. The widest values that fit read back as
+ * written; one that does not fit is refused by the host before it reaches
+ * the RTL, which keeps the value it had. */
+static void test_register_widths(void **state)
+{
+	(void)state;
+	const char *names[] = {"tiny", "up5k"};
+	for (size_t c = 0; c < 2; c++) {
+		if (!strstr(hone_vsim_configs(), names[c]))
+			continue;
+		const hone_config *cfg = hone_config_find(names[c]);
+		hone_device *dev = open_sim(names[c]);
+		assert_non_null(dev);
+		hone_image img = {0};
+		size_t cap = 0;
+		img.cfg = *cfg;
+		img.cfg.memory = NULL;
+		img.cfg.description = NULL;
+		uint64_t want[3] = {(1ull << cfg->cores) - 1, cfg->axons - 1, 0xFFFF};
+		for (uint32_t i = 0; i < 3; i++)
+			ov_put(&img, &cap, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, i, want[i]);
+		ov_put(&img, &cap, HONE_TARGET_CHIP, HONE_MEM_CMD, HONE_CMD_RESET_STATE, 0);
+		hone_error err = {0};
+		assert_int_equal(hone_load(dev, &img, &err), 0);
+		uint64_t got[3];
+		assert_int_equal(hone_read_mem(dev, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, 0, 3, got, &err), 0);
+		for (uint32_t i = 0; i < 3; i++)
+			assert_int_equal(got[i], want[i]);
+		img.writes[0].data = 1ull << cfg->cores;          /* a core it does not have */
+		assert_int_not_equal(hone_load(dev, &img, &err), 0);
+		img.writes[0].data = want[0];
+		img.writes[1].data = cfg->axons;                  /* an axon beyond the core's */
+		assert_int_not_equal(hone_load(dev, &img, &err), 0);
+		assert_non_null(strstr(err.msg, "input_axon_base"));
+		assert_int_equal(hone_read_mem(dev, HONE_TARGET_CHIP, HONE_MEM_CHIPREG, 0, 3, got, &err), 0);
+		for (uint32_t i = 0; i < 3; i++)
+			assert_int_equal(got[i], want[i]);
+		free(img.writes);
+		hone_close(dev);
+	}
+}
+
 /* The same under Verilator's random initial values: every flop and memory
  * word starts random, so anything that depends on a value reset does not
  * set shows up as a mismatch (the chip clears its memories itself). */
@@ -337,6 +542,8 @@ int main(void)
 		cmocka_unit_test(test_random_networks),
 		cmocka_unit_test(test_random_initial_values),
 		cmocka_unit_test(test_random_other_configs),
+		cmocka_unit_test(test_overlapping_segments),
+		cmocka_unit_test(test_register_widths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
