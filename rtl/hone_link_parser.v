@@ -63,6 +63,7 @@ module hone_link_parser #(
 	reg [FA:0] head_q;
 	reg        pend_q;                  // a FIFO byte arrives this cycle
 	reg        cv_q, cv_d;
+	reg        wt_q;                    // S_RUN, S_DUNPACK: waited a cycle
 	// datapath (no reset)
 	reg [3:0]  op_q;
 	reg [2:0]  idx_q;                   // argument bytes (up to 7), element byte
@@ -73,6 +74,15 @@ module hone_link_parser #(
 	reg [7:0]  target_q;
 	reg [63:0] data_q;
 	reg [8:0]  dsh_q;                   // DENSE byte behind a marker bit
+	reg        all_done_q;              // done_q == count_q, a cycle late
+	reg        dused_q;                 // dsh_q == 1
+	reg        wb_q;                    // word_byte
+	reg        avail_q;                 // committed bytes to fetch
+	reg        trace_q, ev16_q;         // op_q == OP_TRACE, OP_EV16
+	reg        rt_q;                    // op_q == OP_READ or OP_TICKS
+	reg        evl_q;                   // EV: the next byte is the element's last
+	reg        gz_q;                    // data_q[7:0] == 0 (g of a DENSE input)
+	reg        skip_q;                  // a DENSE input of g = 0 was skipped
 
 	assign o_raddr = head_q[FA-1:0];
 	assign o_head = head_q;
@@ -97,30 +107,51 @@ module hone_link_parser #(
 	wire       byte_v = pend_q;         // i_rdata is the byte fetched
 	wire [7:0] b = i_rdata;
 	// WRITE: idx_q <= nb - 1, a byte of the word (as logic, not a carry chain)
-	wire       word_byte = (idx_q[2] != mb_q[6]) ? mb_q[6] :
-	                       (idx_q[1] != mb_q[5]) ? mb_q[5] :
-	                       (idx_q[0] != mb_q[4]) ? mb_q[4] : 1'b1;
+	// WRITE: idx_q <= nb - 1, a byte of the word: a register, set as the
+	// word starts (idx_q = 0) and cleared once idx_q has passed nb - 1
+	wire       word_byte = wb_q;
 	// a command word waiting for the chip stalls everything else (it is in
 	// the very registers the next one is assembled in); the state it was
 	// issued from has already moved on to what follows it
 	wire       want = !cv_q && ((st_q == S_OP) || (st_q == S_ARG) || (st_q == S_EV) ||
 	                  (st_q == S_DBYTE) || (st_q == S_WBYTE && word_byte));
-	wire       fetch = want && !pend_q && head_q != i_commit;
+	// avail_q (head_q != i_commit) is a cycle late: after a fetch pend_q
+	// blocks the next cycle anyway, and i_commit only moves on
+	wire       fetch = want && !pend_q && avail_q;
 
 	// the 1, 2, 4 or 8 bits of the next DENSE input, and G valid
 	wire [7:0] gmask = {{4{mb_q[3]}}, {2{mb_q[3] | mb_q[2]}}, mb_q[3] | mb_q[2] | mb_q[1], 1'b1};
 	wire       g_ok = (mb_q == 8'd1) || (mb_q == 8'd2) || (mb_q == 8'd4) || (mb_q == 8'd8);
 	wire       dense = (st_q == S_DUNPACK);
-	wire       all_done = (done_q == count_q);
+	// done_q == count_q is a register (16 bits compared: too slow in front
+	// of the state); S_RUN and S_DUNPACK wait a cycle for it (wt_q)
+	wire       all_done = all_done_q;
 	// g: a DENSE input, EV24's third byte, EV16's top nibble, TRACE's bit 0
 	wire [7:0] g = dense ? dsh_q[7:0] & gmask :
-	               (op_q == OP_EV16) ? {4'd0, b[7:4]} :
-	               (op_q == OP_TRACE) ? {7'd0, b[0]} : b;
-	wire       ev_last = (op_q == OP_EV16) ? (idx_q == 3'd1) : (idx_q == 3'd2);
-	wire       dense_used = (dsh_q == 9'd1);   // only the marker is left
+	               ev16_q ? {4'd0, b[7:4]} :
+	               trace_q ? {7'd0, b[0]} : b;
+	wire       ev_last = evl_q;
+	wire       dense_used = dused_q;       // only the marker is left
 
+	// an address byte: ARG's bytes before count, EV's input bytes
+	wire      addr_ld = !cv_q && byte_v &&
+	                    ((st_q == S_ARG && idx_q[2:1] != 2'b11) ||
+	                     (st_q == S_EV && idx_q != 3'd2));
+	// data_q's loads, as the state machine below makes them
+	wire      g_ld = !cv_q &&
+	                 ((st_q == S_ARG && byte_v && trace_q) ||
+	                  (st_q == S_EV && byte_v && ev_last) ||
+	                  (st_q == S_DUNPACK && wt_q && !all_done && !dense_used));
+	wire      w_sh = !cv_q && st_q == S_WBYTE && (byte_v || !word_byte);
+	// done_q: cleared after the arguments, counts each element done
+	wire      done_en = !cv_q &&
+	                    ((st_q == S_ARG && byte_v && !trace_q && idx_q == 3'd7) ||
+	                     (st_q == S_RUN && wt_q && !all_done && rt_q) ||
+	                     (st_q == S_WBYTE && (byte_v || !word_byte) && idx_q == 3'd7) ||
+	                     (st_q == S_EV && byte_v && ev_last) ||
+	                     (st_q == S_DUNPACK && wt_q && !all_done && !dense_used));
 	// strobes for the datapath
-	reg       arg_shift, ev_shift, w_shift, g_load, elem_done, addr_inc, done_clr;
+	reg       arg_shift, w_shift;
 	reg       dsh_load, dsh_shift, idx_load;
 	reg [2:0] idx_init;
 
@@ -129,22 +160,15 @@ module hone_link_parser #(
 		cv_d = cv_q;
 		o_proto_err = 1'b0;
 		arg_shift = 1'b0;
-		ev_shift = 1'b0;
 		w_shift = 1'b0;
-		g_load = 1'b0;
-		elem_done = 1'b0;
-		addr_inc = 1'b0;
-		done_clr = 1'b0;
 		dsh_load = 1'b0;
 		dsh_shift = 1'b0;
 		idx_load = 1'b0;
 		idx_init = 3'd0;
 
 		if (cv_q) begin
-			if (i_cmd_ready) begin
-				cv_d = 1'b0;
-				addr_inc = 1'b1;             // WRITE, READ, DENSE count on
-			end
+			if (i_cmd_ready)
+				cv_d = 1'b0;                 // (addr_q counts on: WRITE, READ, DENSE)
 		end else case (st_q)
 		S_OP:
 			if (byte_v) begin
@@ -170,16 +194,14 @@ module hone_link_parser #(
 			if (byte_v) begin
 				// a5 a4 -> count; a3 a2 a1 a0 -> addr, mb, target
 				arg_shift = 1'b1;
-				if (op_q == OP_TRACE) begin
-					g_load = 1'b1;
+				if (trace_q) begin
 					cv_d = 1'b1;
 					st_d = S_OP;
 				end else if (idx_q == 3'd7) begin
-					done_clr = 1'b1;
-					st_d = S_RUN;
+					st_d = S_RUN;             // done_q cleared
 				end
 			end
-		S_RUN: begin
+		S_RUN: if (wt_q) begin
 			// one element or command of a multi-word op
 			idx_load = 1'b1;
 			if (op_q == OP_DENSE && !g_ok) begin
@@ -193,7 +215,7 @@ module hone_link_parser #(
 				OP_EV16, OP_EV24: st_d = S_EV;
 				OP_DENSE: st_d = S_DBYTE;
 				default: begin              // READ, TICKS
-					elem_done = 1'b1;
+					// (an element done: done_q counts)
 					cv_d = 1'b1;
 				end
 				endcase
@@ -204,17 +226,15 @@ module hone_link_parser #(
 			if (byte_v || !word_byte) begin
 				w_shift = 1'b1;
 				if (idx_q == 3'd7) begin
-					elem_done = 1'b1;
+					// (an element done: done_q counts)
 					cv_d = 1'b1;
 					st_d = S_RUN;
 				end
 			end
 		S_EV:
 			if (byte_v) begin
-				ev_shift = (idx_q != 3'd2);
 				if (ev_last) begin
-					g_load = 1'b1;
-					elem_done = 1'b1;
+					// (an element done: done_q counts)
 					st_d = S_RUN;
 					cv_d = (g != 8'd0);
 				end
@@ -225,13 +245,14 @@ module hone_link_parser #(
 				st_d = S_DUNPACK;
 			end
 		S_DUNPACK:
-			if (all_done) begin
+			if (!wt_q) begin
+				// all_done catching up
+			end else if (all_done) begin
 				st_d = S_OP;                 // the rest of the byte is padding
 			end else if (dense_used) begin
 				st_d = S_DBYTE;
 			end else begin
-				g_load = 1'b1;
-				elem_done = 1'b1;
+				// (an element done: done_q counts)
 				idx_load = 1'b1;
 				st_d = S_DSHIFT;
 			end
@@ -240,10 +261,8 @@ module hone_link_parser #(
 			dsh_shift = 1'b1;
 			if (idx_q == {gmask[4], gmask[2], gmask[1]}) begin   // G - 1
 				st_d = S_DUNPACK;
-				if (data_q[7:0] != 8'd0)
-					cv_d = 1'b1;
-				else
-					addr_inc = 1'b1;
+				if (!gz_q)
+					cv_d = 1'b1;              // else skip_q counts addr on
 			end
 		end
 		default:
@@ -257,7 +276,15 @@ module hone_link_parser #(
 			head_q <= {(FA+1){1'b0}};
 			pend_q <= 1'b0;
 			cv_q <= 1'b0;
+			wt_q <= 1'b0;
+			skip_q <= 1'b0;
+			avail_q <= 1'b0;
 		end else begin
+			avail_q <= (head_q != i_commit);
+			// DSHIFT -> DUNPACK, whose first cycle waits: addr_q counts on
+			// past a skipped input then
+			skip_q <= !cv_q && st_q == S_DSHIFT && idx_q == {gmask[4], gmask[2], gmask[1]} && gz_q;
+			wt_q <= !cv_q && !wt_q && (st_q == S_RUN || st_q == S_DUNPACK);
 			st_q <= st_d;
 			if (fetch)
 				head_q <= head_q + 1'b1;
@@ -267,8 +294,17 @@ module hone_link_parser #(
 	end
 
 	always @(posedge i_clk) begin
-		if (st_q == S_OP && byte_v)
+		if (st_q == S_OP && byte_v) begin
 			op_q <= b[3:0];
+			trace_q <= (b[3:0] == OP_TRACE);
+			ev16_q <= (b[3:0] == OP_EV16);
+			rt_q <= (b[3:0] == OP_READ || b[3:0] == OP_TICKS);
+		end
+		// EV16: bytes 0, 1; EV24: bytes 0, 1, 2 (idx_q from 0 in S_EV)
+		if (idx_load)
+			evl_q <= 1'b0;
+		else if (st_q == S_EV && byte_v)
+			evl_q <= ev16_q ? (idx_q == 3'd0) : (idx_q == 3'd1);
 		if (idx_load)
 			idx_q <= idx_init;
 		else if (arg_shift || w_shift || dsh_shift || (st_q == S_EV && byte_v))
@@ -276,25 +312,37 @@ module hone_link_parser #(
 		// argument bytes 6, 7 (of idx_q's count to 7) are the count
 		if (arg_shift && idx_q[2:1] == 2'b11)
 			count_q <= {b, count_q[15:8]};
-		if (done_clr)
-			done_q <= 16'd0;
-		else if (elem_done)
-			done_q <= done_q + 16'd1;
-		if ((arg_shift && idx_q[2:1] != 2'b11) || ev_shift)
-			addr_q <= {(op_q == OP_EV16 && idx_q == 3'd1) ? {4'd0, b[3:0]} : b, addr_q[15:8]};
-		else if (addr_inc)
+		all_done_q <= (done_q == count_q);
+		if (done_en)
+			done_q <= (st_q == S_ARG) ? 16'd0 : done_q + 16'd1;
+		// (the strobes of the state machine written out: shallower logic
+		// in front of the enables)
+		if (addr_ld)
+			addr_q <= {(ev16_q && idx_q == 3'd1) ? {4'd0, b[3:0]} : b, addr_q[15:8]};
+		else if ((cv_q && i_cmd_ready) || skip_q)
 			addr_q <= addr_q + 16'd1;
 		if (arg_shift && idx_q[2:1] != 2'b11) begin
 			mb_q <= addr_q[7:0];
 			target_q <= mb_q;
 		end
-		if (g_load)
+		if (g_ld)
 			data_q <= {56'd0, g};
-		else if (w_shift)
+		else if (w_sh)
 			data_q <= {word_byte ? b : 8'h00, data_q[63:8]};
+		if (g_ld)
+			gz_q <= (g == 8'd0);
+		if (idx_load)
+			wb_q <= 1'b1;
+		else if (w_shift)
+			wb_q <= wb_q && (idx_q != mb_q[6:4]);
 		if (dsh_load)
 			dsh_q <= {1'b1, b};
 		else if (dsh_shift)
 			dsh_q <= {1'b0, dsh_q[8:1]};
+		if (dsh_load)
+			dused_q <= 1'b0;
+		else if (dsh_shift)
+			dused_q <= (dsh_q[8:1] == 8'd1);
+
 	end
 endmodule

@@ -64,6 +64,16 @@ module hone_link_rx #(
 	reg          wr_q;                  // an in-sequence DATA frame: body to the FIFO
 	reg          ovf_q;                 // body did not fit
 	reg [FA:0]   spec_q;
+	// the frame's verdict, computed every cycle from the registers above:
+	// they hold still from a frame's last byte to a byte time after its
+	// delimiter, so the verdict is ready in the cycle after it (eof_q)
+	reg          eof_q;
+	// per byte, the same way: hone_uart_rx holds o_data still from its last
+	// data bit, a bit time before o_valid, and a byte's state settles a
+	// byte time before the next one; the FIFO's head only moves on (more
+	// room), so room_q a cycle late errs on the safe side
+	reg          zero_q, code_q, dvc_q, bodyk_q, room_q;
+	reg          v_commit_q, v_dup_q, v_ack_q, v_reset_q, v_rack_q, v_nak_q;
 	// link state
 	reg [FA:0]   commit_q;
 	reg [7:0]    exp_q;
@@ -72,14 +82,14 @@ module hone_link_rx #(
 	reg          nonce_v_q;
 
 	// ---------------------------------------------------------- decode
-	wire zero = (i_byte == 8'h00);
+	wire zero = zero_q;
 	wire data_in = i_byte_valid && !zero;
 	wire start = (data_in || i_byte_err) && !in_frame_q;   // a frame's first byte
-	wire code = !in_frame_q || rem_q == 8'd1;               // this byte is a COBS code
+	wire code = code_q;                                     // this byte is a COBS code
 	// decoded byte of this cycle: a data byte, or the zero a code stands for
-	wire dv = data_in && (code ? in_frame_q && !ff_q : 1'b1);
+	wire dv = data_in && (!code || dvc_q);
 	wire [7:0] db = code ? 8'h00 : i_byte;
-	wire eof = i_byte_valid && zero && in_frame_q && !i_byte_err;
+	wire eof = i_byte_valid && zero && in_frame_q && !i_byte_err;   // the delimiter
 
 	wire [31:0] crc_next;
 	hone_crc32 u_crc (
@@ -91,9 +101,9 @@ module hone_link_rx #(
 	wire type_data = (h0_q[3:0] == FT_DATA);
 	wire type_ack = (h0_q[3:0] == FT_ACK);
 	// FIFO room: the speculative pointer is not a whole FIFO ahead of head
-	wire room = !(spec_q[FA-1:0] == i_head[FA-1:0] && spec_q[FA] != i_head[FA]);
+	wire room = room_q;
 	// k >= 3: a body or CRC byte
-	wire body = dv && wr_q && (k_q[2] || k_q[1:0] == 2'd3);
+	wire body = dv && bodyk_q;
 	assign o_we = body && room;
 
 	// ---------------------------------------------------------- end of frame
@@ -108,12 +118,12 @@ module hone_link_rx #(
 	wire dup_reset = nonce_v_q && h1_q == nonce_q;
 	wire commit = g_data && wr_q && !ovf_q;
 	wire dup = g_data && !wr_q && !ahead;
-	assign o_link_reset = eof && g_reset && !dup_reset;
-	assign o_reset_ack_req = eof && g_reset && dup_reset;
-	assign o_ack_valid = eof && (g_data || g_ack);
-	assign o_status_req = eof && (commit || dup);
+	assign o_link_reset = eof_q && v_reset_q;
+	assign o_reset_ack_req = eof_q && v_rack_q;
+	assign o_ack_valid = eof_q && v_ack_q;
+	assign o_status_req = eof_q && (v_commit_q || v_dup_q);
 	// a bad frame, a DATA frame out of order or too long, an unknown type
-	wire nak = eof && !(commit || dup || g_ack || g_reset);
+	wire nak = eof_q && v_nak_q;
 	assign o_nak_req = nak && !nak_sent_q;
 	assign o_ack = ack_q;
 	assign o_ack_nak = o_ack_valid && h0_q[4];
@@ -162,6 +172,17 @@ module hone_link_rx #(
 			spec_q <= commit_q;
 		else if (o_we)
 			spec_q <= spec_q + 1'b1;
+		zero_q <= (i_byte == 8'h00);
+		code_q <= !in_frame_q || rem_q == 8'd1;
+		dvc_q <= in_frame_q && !ff_q;
+		bodyk_q <= wr_q && (k_q[2] || k_q[1:0] == 2'd3);
+		room_q <= !(spec_q[FA-1:0] == i_head[FA-1:0] && spec_q[FA] != i_head[FA]);
+		v_commit_q <= commit;
+		v_dup_q <= dup;
+		v_ack_q <= g_data || g_ack;
+		v_reset_q <= g_reset && !dup_reset;
+		v_rack_q <= g_reset && dup_reset;
+		v_nak_q <= !(commit || dup || g_ack || g_reset);
 	end
 
 	// link state: synchronous reset (i_rst_n is synchronised at the top),
@@ -171,15 +192,19 @@ module hone_link_rx #(
 			in_frame_q <= 1'b0;
 		else if (i_byte_valid || i_byte_err)
 			in_frame_q <= !zero || i_byte_err;
+		if (!i_rst_n)
+			eof_q <= 1'b0;
+		else
+			eof_q <= eof;
 		if (!i_rst_n || o_link_reset)
 			commit_q <= {(FA+1){1'b0}};
-		else if (eof && commit)
+		else if (eof_q && v_commit_q)
 			commit_q <= spec_q - CRC_LEN;
 		if (!i_rst_n || o_link_reset)
 			exp_q <= 8'd0;
-		else if (eof && commit)
+		else if (eof_q && v_commit_q)
 			exp_q <= exp_q + 8'd1;
-		if (!i_rst_n || o_link_reset || (eof && commit))
+		if (!i_rst_n || o_link_reset || (eof_q && v_commit_q))
 			nak_sent_q <= 1'b0;
 		else if (nak)
 			nak_sent_q <= 1'b1;

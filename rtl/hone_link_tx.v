@@ -76,6 +76,11 @@ module hone_link_tx #(
 	reg [7:0]    nxt_q;                  // seq of the open / next frame
 	reg [7:0]    snd_q;                  // seq being sent, or next to send
 	reg          gobk_q;                 // go back to ack_q
+	reg          stale_q;                // an ack went past snd_q: go back to it
+	reg          wentbk_q;               // snd_q went back last cycle
+	reg          ackin_q;                // i_ack is in [ack_q, nxt_q]
+	reg          acknz_q;                // ... and not ack_q
+	reg          ackpast_q;              // ... and past snd_q
 	reg [TW-1:0] tmr_q;
 	reg          st_pend_q;              // STATUS wanted
 	reg          nak_pend_q;
@@ -83,6 +88,10 @@ module hone_link_tx #(
 	reg          perr_q;
 	// builder
 	reg          open_q;
+	reg          rdy_q;                  // o_rsp_ready
+	reg          sidle_q;                // the sender has nothing to send
+	reg          idle_q;                 // the sender was idle last cycle
+	reg          hr_q;                   // snd_q != nxt_q: a frame to send
 	reg [SA-1:0] wp_q;                   // next body offset in the open slot
 	reg [63:0]   rsh_q;                  // data bytes of the response taken
 	reg [3:0]    rleft_q;                // of which still to write
@@ -94,7 +103,10 @@ module hone_link_tx #(
 	reg [CB-1:0] cr_q;                   // credit sent, latched with sb1_q
 	reg [SA-1:0] rp_q;
 	reg [SA-1:0] end_q;                  // body end offset of the slot sent
-	reg          rv_q;                   // buffer byte at rp_q is valid
+	reg [1:0]    w_q;                    // cycles since the sender moved
+	reg [7:0]    raw_q;                  // raw byte at the position (w_q[1])
+	reg          rawz_q;                 // ... is zero
+	reg          bend_q;                 // ... the body has ended
 	reg [7:0]    code_q;                 // reversed COBS: 1 + bytes since a code
 	reg [31:0]   crc_q;
 
@@ -125,12 +137,23 @@ module hone_link_tx #(
 	wire [SB:0] closed_n = nxt_q[SB:0] - ack_q[SB:0];  // closed, unacked frames
 	wire        can_open = (closed_n != SLOTS);
 	wire        fits = le8({{(8-SA){1'b0}}, wp_q}, {{(8-SA){1'b0}}, WP_FIT});
-	wire        snd_idle;
+	wire        fits1 = le8({{(8-SA){1'b0}}, wp_q}, {{(8-SA){1'b0}}, WP_FIT - 1'b1});
 	wire        wbyte = (rleft_q != 4'd0);
+	// o_rsp_ready is a register: it depends on neither the response's
+	// valid nor its kind (the room test is for the largest response), so
+	// the chip sees no path through the link. A frame is closed when a
+	// response waits that does not fit, or when none waits and the sender
+	// had nothing to send a cycle ago.
 	wire        close = !wbyte && open_q &&
-	                    (i_rsp_valid ? !fits : snd_idle);
-	wire        accept = !wbyte && !close && i_rsp_valid && (open_q || can_open);
-	assign o_rsp_ready = accept;
+	                    (i_rsp_valid ? !fits : sidle_q);
+	wire        accept = rdy_q && i_rsp_valid;
+	assign o_rsp_ready = rdy_q;
+	// ready next cycle: no response bytes left to write, and room in the
+	// open frame, or a slot for a new one (a cycle after a close, when
+	// nxt_q has moved, can_open is looked at again)
+	wire        rdy_d = !accept && !close &&
+	                    (rleft_q == 4'd0 || rleft_q == 4'd1) &&
+	                    (open_q ? (wbyte ? fits1 : fits) : can_open);
 
 	wire          we = wbyte || close || accept;
 	wire [BA-1:0] waddr = {nxt_q[SB-1:0], close ? {SA{1'b0}} : wp_q};
@@ -151,25 +174,32 @@ module hone_link_tx #(
 	);
 
 	// ---------------------------------------------------------- acks
+	// The ack's checks are registers, computed every cycle from i_ack
+	// (hone_link_rx holds it from the frame's third byte to its end, a
+	// byte time at least before i_ack_valid) against state that a cycle
+	// of delay cannot make wrong: nxt_q only grows (a frame closed a
+	// cycle ago cannot have been acked), ack_q moves only with an ack,
+	// and snd_q going back in the cycle before counts as passed.
 	wire [7:0]  ack_n = i_ack - ack_q;                  // frames the ack covers
-	wire        ack_ok = i_ack_valid && le8(ack_n, {{(7-SB){1'b0}}, closed_n});
-	wire        ack_adv = ack_ok && (ack_n != 8'd0);
-	// snd_q is in [ack_q, nxt_q] unless an ack went past it (then stale)
 	wire [SB:0] snd_n = snd_q[SB:0] - ack_q[SB:0];
-	wire        snd_in = le8({{(7-SB){1'b0}}, snd_n}, {{(7-SB){1'b0}}, closed_n});
-	wire        snd_stale = !snd_in;
+	wire        ack_ok = i_ack_valid && ackin_q;
+	wire        ack_adv = ack_ok && acknz_q;
 	wire        rdata_busy = (pos_q != P_IDLE) && (fk_q == K_RDATA);
-	wire        tmr_idle = (snd_n == {(SB+1){1'b0}}) && !rdata_busy;
+	wire        tmr_idle = (snd_q[SB:0] == ack_q[SB:0]) && !rdata_busy;
 	wire        timeout = tmr_q[TW-1];
 
 	// ---------------------------------------------------------- sender
 	wire idle = (pos_q == P_IDLE);
 	wire start_sr = idle && (ra_pend_q || st_pend_q || nak_pend_q);
 	// go back (snd_q = ack_q) in a cycle with no ack moving ack_q
-	wire go_back = idle && !start_sr && (gobk_q || snd_stale) && !i_ack_valid;
-	wire start_rd = idle && !start_sr && !gobk_q && snd_in && (snd_n != closed_n);
+	wire go_back = idle && !start_sr && (gobk_q || stale_q) && !i_ack_valid;
+	// hr_q is a cycle late: snd_q moves as a frame ends or goes back, so a
+	// frame starts only in the second idle cycle, and not after a go-back
+	wire start_rd = idle && idle_q && !wentbk_q && !start_sr && !gobk_q &&
+	                !stale_q && hr_q;
 	wire start = start_sr || start_rd;
-	assign snd_idle = idle && (snd_n == closed_n) && !st_pend_q && !nak_pend_q && !ra_pend_q;
+	wire snd_idle = idle && (snd_q[SB:0] == nxt_q[SB:0]) &&
+	                !st_pend_q && !nak_pend_q && !ra_pend_q;
 
 	wire p_crc = (pos_q[3:2] == 2'b10);
 	reg  [7:0] raw;
@@ -183,19 +213,24 @@ module hone_link_tx #(
 		default: raw = ~crc_q[7:0];          // CRC, little-endian
 		endcase
 	end
+	// The byte of a position is registered (raw_q, rawz_q, bend_q) and
+	// used two cycles after the sender last moved (w_q[1]): one for the
+	// buffer's read, one for raw_q. The UART takes a byte every 10 bit
+	// times, so the sender never makes it wait.
 	wire p_raw = (pos_q >= P_H0 && pos_q <= P_BODY) || p_crc;
-	wire body_end = (pos_q == P_BODY) && (rp_q == end_q);
+	wire ready = w_q[1];
+	wire body_end = ready && bend_q;
 	wire full_run = (code_q == 8'd255);
-	wire is_code = full_run || raw == 8'h00 || pos_q == P_FIN;
+	wire is_code = full_run || rawz_q || pos_q == P_FIN;
 	wire p_zero = (pos_q == P_LEAD || pos_q == P_DELIM);
-	assign o_tx_valid = !idle && !body_end && rv_q;
-	assign o_tx_data = p_zero ? 8'h00 : is_code ? code_q : raw;
+	assign o_tx_valid = !idle && ready && !bend_q;
+	assign o_tx_data = p_zero ? 8'h00 : is_code ? code_q : raw_q;
 	wire emit = o_tx_valid && i_tx_ready;
 	wire adv = emit && !(p_raw && full_run);   // the position's byte went out
 	wire [31:0] crc_next;
 	hone_crc32 u_crc (
 		.i_crc  (crc_q),
-		.i_data (p_crc ? crc_q[7:0] : raw),  // CRC bytes shift it out
+		.i_data (p_crc ? crc_q[7:0] : raw_q),  // CRC bytes shift it out
 		.o_crc  (crc_next)
 	);
 
@@ -222,7 +257,10 @@ module hone_link_tx #(
 			nxt_q <= 8'd0;
 			snd_q <= 8'd0;
 			gobk_q <= 1'b0;
+			stale_q <= 1'b0;
 			open_q <= 1'b0;
+			rdy_q <= 1'b0;
+			idle_q <= 1'b0;
 			wp_q <= {{(SA-1){1'b0}}, 1'b1};
 			rleft_q <= 4'd0;
 			pos_q <= P_IDLE;
@@ -240,6 +278,14 @@ module hone_link_tx #(
 				snd_q <= ack_q;
 			else if (pos_q == P_DELIM && adv && fk_q == K_RDATA)
 				snd_q <= snd_q + 8'd1;
+			// an ack past snd_q (its frame acked from an earlier copy):
+			// go back to the ack once the sender is idle
+			if (ack_adv && (ackpast_q || wentbk_q))
+				stale_q <= 1'b1;
+			else if (go_back)
+				stale_q <= 1'b0;
+			rdy_q <= rdy_d;
+			idle_q <= idle;
 			// (a NAK acking every frame sets it too: going back to
 			// ack_q = nxt_q then sends nothing)
 			if ((ack_ok && i_ack_nak) || timeout)
@@ -289,26 +335,41 @@ module hone_link_tx #(
 			rsh_q <= i_rsp_data;
 		else if (wbyte)
 			rsh_q <= {8'h00, rsh_q[63:8]};
-		if (start) begin
+		// loaded in every idle cycle, so also in the one a frame starts
+		// (start itself drives only the position and the requests)
+		if (idle) begin
 			fk_q <= start_sr ? (ra_pend_q ? K_RESET_ACK : K_STATUS) : K_RDATA;
 			nakf_q <= start_sr && !ra_pend_q && nak_pend_q;
 			// expected and the credit in the same cycle: a consistent pair
 			sb1_q <= ra_pend_q ? i_nonce : i_expected;
 			cr_q <= i_credit;
 		end
-		if (start)
+		if (idle)
 			rp_q <= {SA{1'b0}};            // the slot's end offset first
 		else if (adv && (pos_q == P_BODY || (pos_q == P_H0 && fk_q == K_RDATA)))
 			rp_q <= rp_q + 1'b1;
 		if (adv && pos_q == P_H0)
 			end_q <= rbyte[SA-1:0];
-		// the buffer's read data follows rp_q a cycle later
-		rv_q <= !(start || (adv && (pos_q == P_BODY || pos_q == P_H0)));
-		if (start || (emit && p_raw && is_code))
+		// the position's byte: the buffer's read data follows rp_q a
+		// cycle later, raw_q a cycle after that
+		if (idle || emit || body_end)
+			w_q <= 2'b00;
+		else
+			w_q <= {w_q[0], 1'b1};
+		raw_q <= raw;
+		rawz_q <= (raw == 8'h00);
+		bend_q <= (pos_q == P_BODY) && (rp_q == end_q);
+		sidle_q <= snd_idle;
+		hr_q <= (snd_q[SB:0] != nxt_q[SB:0]);
+		wentbk_q <= go_back;
+		ackin_q <= le8(ack_n, {{(7-SB){1'b0}}, closed_n});
+		acknz_q <= (ack_n != 8'd0);
+		ackpast_q <= !le8(ack_n, {{(7-SB){1'b0}}, snd_n});
+		if (idle || (emit && p_raw && is_code))
 			code_q <= 8'd1;
 		else if (emit && p_raw)
 			code_q <= code_q + 8'd1;
-		if (start)
+		if (idle)
 			crc_q <= 32'hFFFFFFFF;
 		else if (adv && p_raw)
 			crc_q <= crc_next;

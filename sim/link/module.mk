@@ -5,6 +5,8 @@
 #   make link-rtl-test     build (Verilator) and run it; "N passed, N failed"
 #   make link-synth        resource figures of docs/link-protocol.md
 #   make link-synth-parts  the same, module by module
+#   make link-fmax         the link alone placed and routed on the UP5K
+#                          (sim/link/fmax.sh: seeds 1-3, median fmax)
 #
 # Include from the top Makefile or sim/module.mk:
 #   -include sim/link/module.mk
@@ -24,7 +26,10 @@ LINK_RTL := rtl/hone_crc32.v rtl/hone_uart_rx.v rtl/hone_uart_tx.v \
 	rtl/hone_ram_1r1w.v rtl/hone_link_rx.v rtl/hone_link_parser.v \
 	rtl/hone_link_tx.v rtl/hone_link.v
 
-.PHONY: link-synth link-synth-parts
+.PHONY: link-synth link-synth-parts link-fmax
+link-fmax:
+	@BUILD=$(BUILD) sim/link/fmax.sh 3 45
+
 link-synth:
 	@mkdir -p $(BUILD)/synth
 	yosys -q -l $(BUILD)/synth/link.log -p "read_verilog -DSYNTHESIS $(LINK_RTL); \

@@ -4,16 +4,18 @@
 # Verilator, host/src/link.c on the other side of the UART) and run it:
 # against the stand-in, against it with 254-byte RDATA bodies (reversed
 # COBS's runs of 254), and in front of the real hone_chip.
-# Usage: sim/link/run.sh [rounds]    (BUILD=dir, default build)
+# Usage: sim/link/run.sh [rounds]    (BUILD=dir, default build; LINK_RTL=dir:
+# the link's sources from a candidate tree instead of rtl/)
 # Ends with "N passed, N failed"; exit 77 (skip) without Verilator.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-OUT=$BUILD/link-rtl
+OUT=$BUILD/link-rtl${LINK_RTL:+-cand}
 command -v verilator >/dev/null || { echo "verilator not found: skipped"; exit 77; }
 mkdir -p "$OUT"
-RTL="rtl/hone_crc32.v rtl/hone_uart_rx.v rtl/hone_uart_tx.v rtl/hone_ram_1r1w.v
-     rtl/hone_link_rx.v rtl/hone_link_parser.v rtl/hone_link_tx.v rtl/hone_link.v"
+L=${LINK_RTL:-rtl}
+RTL="$L/hone_crc32.v $L/hone_uart_rx.v $L/hone_uart_tx.v rtl/hone_ram_1r1w.v
+     $L/hone_link_rx.v $L/hone_link_parser.v $L/hone_link_tx.v $L/hone_link.v"
 CHIP_RTL=$(ls rtl/hone_*.v | grep -v -e hone_link -e hone_uart -e hone_crc -e hone_top_)
 SRC="sim/link/*.v $RTL $CHIP_RTL sim/link/link_tb.cpp host/src/link.c host/src/link.h
      host/src/hone_internal.h host/include/hone.h sim/link/link_stub_model.h"
