@@ -11,8 +11,8 @@
 // time, with no second copy and no byte-lane muxes:
 //   - op arguments shift through two chains, addr <- mb <- target for the
 //     bytes before count, count for its two bytes, so each lands in its
-//     register whatever the op's argument count; the elements are counted
-//     up to count (no loadable down-counter);
+//     register whatever the op's argument count; count_q, loaded
+//     by that shift, counts the elements down to 0;
 //   - a WRITE word shifts into the top of o_cmd_data, then zero bytes up to
 //     eight (zero extension for free);
 //   - an event's g is loaded into o_cmd_data[7:0] with the rest cleared; a
@@ -67,14 +67,13 @@ module hone_link_parser #(
 	// datapath (no reset)
 	reg [3:0]  op_q;
 	reg [2:0]  idx_q;                   // argument bytes (up to 7), element byte
-	reg [15:0] count_q;                 // elements of a multi-word op
-	reg [15:0] done_q;                  // elements done
+	reg [15:0] count_q;                 // elements of a multi-word op still to do
 	reg [15:0] addr_q;
 	reg [7:0]  mb_q;                    // WRITE/READ: mem, bytes; DENSE: G
 	reg [7:0]  target_q;
 	reg [63:0] data_q;
 	reg [8:0]  dsh_q;                   // DENSE byte behind a marker bit
-	reg        all_done_q;              // done_q == count_q, a cycle late
+	reg        all_done_q;              // count_q == 0, a cycle late
 	reg        dused_q;                 // dsh_q == 1
 	reg        wb_q;                    // word_byte
 	reg        avail_q;                 // committed bytes to fetch
@@ -123,7 +122,7 @@ module hone_link_parser #(
 	wire [7:0] gmask = {{4{mb_q[3]}}, {2{mb_q[3] | mb_q[2]}}, mb_q[3] | mb_q[2] | mb_q[1], 1'b1};
 	wire       g_ok = (mb_q == 8'd1) || (mb_q == 8'd2) || (mb_q == 8'd4) || (mb_q == 8'd8);
 	wire       dense = (st_q == S_DUNPACK);
-	// done_q == count_q is a register (16 bits compared: too slow in front
+	// count_q == 0 is a register (16 bits compared: too slow in front
 	// of the state); S_RUN and S_DUNPACK wait a cycle for it (wt_q)
 	wire       all_done = all_done_q;
 	// g: a DENSE input, EV24's third byte, EV16's top nibble, TRACE's bit 0
@@ -143,7 +142,8 @@ module hone_link_parser #(
 	                  (st_q == S_EV && byte_v && ev_last) ||
 	                  (st_q == S_DUNPACK && wt_q && !all_done && !dense_used));
 	wire      w_sh = !cv_q && st_q == S_WBYTE && (byte_v || !word_byte);
-	// done_q: cleared after the arguments, counts each element done
+	// count_q: loaded with the arguments' last two bytes, counts down each
+	// element done (the load of the last byte wins over its done_en)
 	wire      done_en = !cv_q &&
 	                    ((st_q == S_ARG && byte_v && !trace_q && idx_q == 3'd7) ||
 	                     (st_q == S_RUN && wt_q && !all_done && rt_q) ||
@@ -198,7 +198,7 @@ module hone_link_parser #(
 					cv_d = 1'b1;
 					st_d = S_OP;
 				end else if (idx_q == 3'd7) begin
-					st_d = S_RUN;             // done_q cleared
+					st_d = S_RUN;             // count_q loaded
 				end
 			end
 		S_RUN: if (wt_q) begin
@@ -215,7 +215,7 @@ module hone_link_parser #(
 				OP_EV16, OP_EV24: st_d = S_EV;
 				OP_DENSE: st_d = S_DBYTE;
 				default: begin              // READ, TICKS
-					// (an element done: done_q counts)
+					// (an element done: count_q counts down)
 					cv_d = 1'b1;
 				end
 				endcase
@@ -226,7 +226,7 @@ module hone_link_parser #(
 			if (byte_v || !word_byte) begin
 				w_shift = 1'b1;
 				if (idx_q == 3'd7) begin
-					// (an element done: done_q counts)
+					// (an element done: count_q counts down)
 					cv_d = 1'b1;
 					st_d = S_RUN;
 				end
@@ -234,7 +234,7 @@ module hone_link_parser #(
 		S_EV:
 			if (byte_v) begin
 				if (ev_last) begin
-					// (an element done: done_q counts)
+					// (an element done: count_q counts down)
 					st_d = S_RUN;
 					cv_d = (g != 8'd0);
 				end
@@ -252,7 +252,7 @@ module hone_link_parser #(
 			end else if (dense_used) begin
 				st_d = S_DBYTE;
 			end else begin
-				// (an element done: done_q counts)
+				// (an element done: count_q counts down)
 				idx_load = 1'b1;
 				st_d = S_DSHIFT;
 			end
@@ -312,9 +312,9 @@ module hone_link_parser #(
 		// argument bytes 6, 7 (of idx_q's count to 7) are the count
 		if (arg_shift && idx_q[2:1] == 2'b11)
 			count_q <= {b, count_q[15:8]};
-		all_done_q <= (done_q == count_q);
-		if (done_en)
-			done_q <= (st_q == S_ARG) ? 16'd0 : done_q + 16'd1;
+		else if (done_en)
+			count_q <= count_q - 16'd1;
+		all_done_q <= (count_q == 16'd0);
 		// (the strobes of the state machine written out: shallower logic
 		// in front of the enables)
 		if (addr_ld)

@@ -916,13 +916,14 @@ static void test_fashion_mnist_efficiency(void **state)
 		              "%.1f (all-DENSE %.1f, all-events %.1f); wire bytes/image "
 		              "%.1f; payload/wire %.2f%%; images/s: %.0f at line rate, "
 		              "%.0f simulated with a %llu us return latency and FIFO %u; "
-		              "chip->host wire %.1f bytes/image\n",
+		              "chip->host wire %.1f bytes/image (payload %.2f%%)\n",
 		              bauds[b] / 1000000, 100.0 * (double)a.nnz / (784.0 * n),
 		              (double)ro.hs.payload_out / n, (double)a.dense_bytes / n,
 		              (double)a.event_bytes / n, per_img, 100.0 * ratio, bound, sim,
 		              (unsigned long long)rc.lat_us,
 		              rc.dp.rx_fifo ? rc.dp.rx_fifo : 2048,
-		              (double)ro.hs.wire_in / n);
+		              (double)ro.hs.wire_in / n,
+		              100.0 * (double)ro.hs.payload_in / (double)ro.hs.wire_in);
 		assert_true(ratio >= 0.90);
 		assert_true(ro.hs.payload_out < a.dense_bytes);
 	}

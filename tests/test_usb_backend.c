@@ -65,6 +65,7 @@ typedef struct chip_far {
 	uint8_t out[8192];         /* wire bytes not yet handed to the FTDI */
 	size_t out_len, out_off;
 	bool mute;                 /* an FPGA without the hone bitstream */
+	unsigned version;          /* link protocol in CAPS (0: HONE_LINK_VERSION) */
 } chip_far;
 
 static void emit(chip_far *cf, uint8_t kind, uint64_t data)
@@ -134,7 +135,7 @@ static void exec_cmd(chip_far *cf, const hone_link_cmd *c)
 		     hone_put(g->input_bits, 25, 4) | hone_put(0x600dcafe, 32, 32));
 		emit(cf, HONE_RSP_CAPS,
 		     hone_put(g->neurons, 0, 16) | hone_put(g->axons, 16, 16) |
-		     hone_put(g->weight_words, 32, 24) | hone_put(HONE_LINK_VERSION, 56, 8));
+		     hone_put(g->weight_words, 32, 24) | hone_put(cf->version ? cf->version : HONE_LINK_VERSION, 56, 8));
 		break;
 	}
 }
@@ -463,6 +464,25 @@ static void test_no_bitstream(void **state)
 	bench_free(&b);
 }
 
+/* A bitstream of another link protocol version is refused at open, by
+ * name: version 1 (CRC-16) here, as CAPS would report it. */
+static void test_wrong_version(void **state)
+{
+	(void)state;
+	bench b = bench_new("tiny");
+	b.cf->version = 1;
+	hone_error err = {0};
+	hone_device *usb = NULL;
+	int rc = open_usb("", &usb, &err);
+	printf("  open -> %d: %s\n", rc, err.msg);
+	assert_int_equal(rc, HONE_ERR_VERSION);
+	assert_null(usb);
+	char want[64];
+	snprintf(want, sizeof want, "speaks link protocol 1, this hone %d", HONE_LINK_VERSION);
+	assert_non_null(strstr(err.msg, want));
+	bench_free(&b);
+}
+
 static void test_no_board(void **state)
 {
 	(void)state;
@@ -618,6 +638,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_same_as_ref),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_no_bitstream),
+		cmocka_unit_test(test_wrong_version),
 		cmocka_unit_test(test_no_board),
 		cmocka_unit_test(test_unplug_while_running),
 		cmocka_unit_test(test_chip_hangs),
