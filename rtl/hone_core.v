@@ -138,6 +138,11 @@ module hone_core #(
 	reg                  l1_valid_q, l1_valid_d;
 	reg  [11:0]          l1_axon_q, l1_axon_d;
 	reg  [GBITS-1:0]     l1_g_q, l1_g_d;
+	// registered as the event enters L1 (D_ does not change then): is the
+	// axon in D_'s segment, and its offset axon - first there (the search
+	// that loads a new D_ updates the offset as it goes)
+	reg                  l1_in_q, l1_in_d;
+	reg  [AB-1:0]        l1_off_q, l1_off_d;
 
 	// the product (axon - first) * words, one set bit a cycle
 	reg                  mp_busy_q, mp_busy_d;
@@ -173,6 +178,8 @@ module hone_core #(
 	reg  [PA-1:0]        st_paddr_q, st_paddr_d;
 	reg  [PA:0]          st_left_q, st_left_d;     // words after this one
 	reg  [LB-1:0]        st_rlo_q, st_rlo_d;
+	reg                  st_last_q, st_last_d;     // this word is the row's last
+	reg                  st_haz_q, st_haz_d;       // this word was just issued
 	reg  [GBITS-1:0]     st_g_q, st_g_d;
 
 	// read-modify-write pipeline
@@ -198,6 +205,7 @@ module hone_core #(
 	reg                  f2_last_q, f2_last_d;
 	reg  [NB-1:0]        f2_n_q, f2_n_d;
 	reg  [PBITS-1:0]     f2_u_q, f2_u_d;
+	reg  [PRW-1:0]       f2_np_q, f2_np_d;          // the slot's NPARAM word
 	reg  [LANES-1:0]     f2_bits_q, f2_bits_d;      // spikes of the bitmap word
 	reg                  bm_we_q, bm_we_d;          // ... complete: written now
 	reg                  bm_last_q, bm_last_d;      // ... and the sweep's last
@@ -211,8 +219,8 @@ module hone_core #(
 	reg                  f3_carry_q, f3_carry_d;
 	reg  [3:0]           f3_k_q, f3_k_d;
 	reg                  f4_valid_q, f4_valid_d;
-	reg                  f4_we_q, f4_we_d;          // enabled, or a reset sweep
-	reg  [NB-1:0]        f4_n_q, f4_n_d;
+	reg  [LANES-1:0]     f4_we_q, f4_we_d;          // the slot's bank, if enabled or a reset sweep
+	reg  [PA-1:0]        f4_pa_q, f4_pa_d;          // ... and its bank address
 	reg  [PBITS-1:0]     f4_vb_q, f4_vb_d;          // carry base + bias
 	reg  [PBITS-1:0]     f4_leak_q, f4_leak_d;
 
@@ -368,14 +376,39 @@ module hone_core #(
 	wire in_rtsegs  = (i_cfg_addr >> $clog2(RTSEGS)) == 16'd0;
 	wire in_wwords  = (i_cfg_addr >> WA) == 16'd0;
 	wire in_neurons = (i_cfg_addr >> NB) == 16'd0;
-	wire cfg_w_axseg  = i_cfg_we && i_cfg_mem == MEM_AXSEG && in_axsegs;
-	wire cfg_w_rtseg  = i_cfg_we && i_cfg_mem == MEM_RTSEG && in_rtsegs;
-	wire cfg_w_weight = i_cfg_we && i_cfg_mem == MEM_WEIGHT && in_wwords;
-	wire cfg_w_nparam = i_cfg_we && i_cfg_mem == MEM_NPARAM && in_neurons;
-	wire cfg_w_pot    = i_cfg_we && i_cfg_mem == MEM_POT && in_neurons;
-	wire cfg_cmd_reset = i_cfg_we && i_cfg_mem == MEM_CMD && i_cfg_addr == 16'd0;
-	wire cfg_r_axseg  = i_cfg_re && i_cfg_mem == MEM_AXSEG && in_axsegs;
-	wire cfg_r_rtseg  = i_cfg_re && i_cfg_mem == MEM_RTSEG && in_rtsegs;
+	// The fields are decoded into flops every cycle: the strobes come a
+	// cycle after the command's fields are on the bus (the chip registers
+	// them) and the fields stay until the command is taken, so the decode
+	// is ready with the strobe and the memories' enables start at flops.
+	reg dc_axseg_q, dc_rtseg_q, dc_weight_q, dc_nparam_q, dc_pot_q, dc_reset_q;
+	reg [LANES-1:0] dc_lane_q;                  // the slot's bank, one-hot
+	always @(posedge i_clk or negedge i_rst_n) begin
+		if (!i_rst_n) begin
+			dc_axseg_q  <= 1'b0;
+			dc_rtseg_q  <= 1'b0;
+			dc_weight_q <= 1'b0;
+			dc_nparam_q <= 1'b0;
+			dc_pot_q    <= 1'b0;
+			dc_reset_q  <= 1'b0;
+			dc_lane_q   <= {LANES{1'b0}};
+		end else begin
+			dc_axseg_q  <= i_cfg_mem == MEM_AXSEG && in_axsegs;
+			dc_rtseg_q  <= i_cfg_mem == MEM_RTSEG && in_rtsegs;
+			dc_weight_q <= i_cfg_mem == MEM_WEIGHT && in_wwords;
+			dc_nparam_q <= i_cfg_mem == MEM_NPARAM && in_neurons;
+			dc_pot_q    <= i_cfg_mem == MEM_POT && in_neurons;
+			dc_reset_q  <= i_cfg_mem == MEM_CMD && i_cfg_addr == 16'd0;
+			dc_lane_q   <= {{(LANES-1){1'b0}}, 1'b1} << i_cfg_addr[LB-1:0];
+		end
+	end
+	wire cfg_w_axseg  = i_cfg_we && dc_axseg_q;
+	wire cfg_w_rtseg  = i_cfg_we && dc_rtseg_q;
+	wire cfg_w_weight = i_cfg_we && dc_weight_q;
+	wire cfg_w_nparam = i_cfg_we && dc_nparam_q;
+	wire cfg_w_pot    = i_cfg_we && dc_pot_q;
+	wire cfg_cmd_reset = i_cfg_we && dc_reset_q;
+	wire cfg_r_axseg  = i_cfg_re && dc_axseg_q;
+	wire cfg_r_rtseg  = i_cfg_re && dc_rtseg_q;
 	wire [NB-1:0] cfg_slot = i_cfg_addr[NB-1:0];
 
 	// ------------------------------------------------------------ axon lookup
@@ -389,12 +422,16 @@ module hone_core #(
 	// output: axon - first < count.
 	wire [11:0]   sr_count = {tab_rdata[7:0], d_count_q[3:0]};
 	wire [12:0]   l1_rel = {1'b0, l1_axon_q} - {1'b0, d_first_q};
-	wire          l1_in = (l1_axon_q >= d_first_q) && ({1'b0, l1_axon_q} < d_stop_q);
-	wire          l1_hit = d_valid_q && ((d_clean_q && l1_in) || d_found_q);
+	wire          evq_in = (evq_axon >= d_first_q) && ({1'b0, evq_axon} < d_stop_q);
+	wire [AB-1:0] evq_rel = evq_axon[AB-1:0] - d_first_q[AB-1:0];   // (mod 2^AB)
+	wire          l1_hit = d_valid_q && ((d_clean_q && l1_in_q) || d_found_q);
 	wire          l1_found = !d_none_q;
-	wire          st_last = (st_left_q == {(PA+1){1'b0}});
-	wire          st_hazard = s1_valid_q && (s1_paddr_q == st_paddr_q);
-	wire          st_issue = st_active_q && !st_hazard;
+	// (both registered: st_last_q is st_left_q == 0; st_haz_q is
+	// s1_valid_q && s1_paddr_q == st_paddr_q, which can only hold after a
+	// word issued with the last of its row and the next row loaded at
+	// the same bank address)
+	wire          st_last = st_last_q;
+	wire          st_issue = st_active_q && !st_haz_q;
 	wire          l2_take = l2_valid_q && (!st_active_q || (st_last && st_issue));
 	wire          l2_free = !l2_valid_q || l2_take;
 	// L1 moves on: the event is dropped (no segment) or goes into L2.
@@ -418,7 +455,7 @@ module hone_core #(
 	// than the row has words (the streamer is busy as long); it is
 	// registered into L2, the sum made as the streamer loads.
 	localparam OW = (WA > AB) ? WA : AB;
-	wire [AB-1:0]   l1_off = l1_rel[AB-1:0];
+	wire [AB-1:0]   l1_off = l1_off_q;
 	wire [PA:0]     mp_rem = mp_busy_q ? mp_rem_q : d_words_q;
 	wire [WA-1:0]   mp_acc = mp_busy_q ? mp_acc_q : {WA{1'b0}};
 	wire [PA:0]     mp_low = mp_rem & (~mp_rem + 1'b1);   // lowest set bit
@@ -439,6 +476,8 @@ module hone_core #(
 		l1_valid_d = l1_go ? 1'b0 : l1_valid_q;
 		l1_axon_d = l1_axon_q;
 		l1_g_d = l1_g_q;
+		l1_in_d = l1_in_q;
+		l1_off_d = sr_active_q ? l1_rel[AB-1:0] : l1_off_q;
 		mp_busy_d = l1_valid_q && l1_found && l1_hit && !l1_go;
 		mp_acc_d = mp_sum;
 		mp_rem_d = mp_rest;
@@ -447,6 +486,8 @@ module hone_core #(
 			l1_valid_d = 1'b1;
 			l1_axon_d = evq_axon;
 			l1_g_d = evq_g;
+			l1_in_d = evq_in;
+			l1_off_d = evq_rel;
 		end
 
 		l2_valid_d = l2_take ? 1'b0 : l2_valid_q;
@@ -561,7 +602,10 @@ module hone_core #(
 		st_left_d = st_left_q;
 		st_rlo_d = st_rlo_q;
 		st_g_d = st_g_q;
+		st_last_d = st_last_q;
+		st_haz_d = st_issue && l2_take && (st_paddr_q == d_pbase_q);
 		if (st_issue) begin
+			st_last_d = (st_left_q == {{PA{1'b0}}, 1'b1});
 			st_waddr_d = st_waddr_q + 1'b1;
 			st_paddr_d = st_paddr_q + 1'b1;
 			st_left_d = st_left_q - 1'b1;
@@ -573,6 +617,7 @@ module hone_core #(
 			st_waddr_d = d_wbase_q + l2_prod_q;
 			st_paddr_d = d_pbase_q;
 			st_left_d = d_words_q - 1'b1;
+			st_last_d = (d_words_q == {{PA{1'b0}}, 1'b1});
 			st_rlo_d = d_rn_q[LB-1:0];
 			st_g_d = l2_g_q;
 		end
@@ -646,8 +691,8 @@ module hone_core #(
 		f1_n_d = i_cfg_re ? cfg_slot : sw_n_q[NB-1:0];
 	end
 
-	// F1: the slot's potential from its lane (NPARAM is read now, with
-	// the slot of this stage, so that both arrive registered in F2).
+	// F1: the slot's potential from its lane, and its NPARAM word (read in
+	// SW with the potential row), both registered into F2.
 	wire [PBITS-1:0] f1_u = pb_rdata[f1_n_q[LB-1:0]*PBITS +: PBITS];
 	always @(*) begin
 		f2_valid_d = f1_valid_q;
@@ -655,15 +700,16 @@ module hone_core #(
 		f2_last_d = f1_last_q;
 		f2_n_d = f1_n_q;
 		f2_u_d = f1_u;
+		f2_np_d = np_rdata;
 	end
 
 	// F2: threshold, reset, clamp (steps 2-4 of docs/semantics.md). One
 	// subtraction u - θ gives both the comparison and the subtract-reset.
 	// The spike and the trace word leave here.
-	wire [PBITS-1:0] f2_th = np_rdata[0 +: PBITS];
-	wire [PBITS-1:0] f2_b = np_rdata[PBITS +: PBITS];
-	wire [1:0]       f2_prof = np_rdata[2*PBITS +: 2];
-	wire             f2_en = np_rdata[2*PBITS + 2];
+	wire [PBITS-1:0] f2_th = f2_np_q[0 +: PBITS];
+	wire [PBITS-1:0] f2_b = f2_np_q[PBITS +: PBITS];
+	wire [1:0]       f2_prof = f2_np_q[2*PBITS +: 2];
+	wire             f2_en = f2_np_q[2*PBITS + 2];
 	reg  [5:0]       f2_pword;
 	wire [PBITS:0]   f2_diff = {f2_u_q[PBITS-1], f2_u_q} - {f2_th[PBITS-1], f2_th};
 	wire             f2_s = f2_en && !f2_reset_q && !f2_diff[PBITS];
@@ -724,8 +770,9 @@ module hone_core #(
 	wire [PBITS-1:0] f3_leak = $signed(f3_v_q) >>> f3_k_q;
 	always @(*) begin
 		f4_valid_d = f3_valid_q;
-		f4_we_d = f3_reset_q || f3_en_q;
-		f4_n_d = f3_n_q;
+		f4_we_d = (f3_reset_q || f3_en_q) ? {{(LANES-1){1'b0}}, 1'b1} << f3_n_q[LB-1:0] :
+		                                    {LANES{1'b0}};
+		f4_pa_d = f3_n_q[NB-1:LB];
 		f4_vb_d = f3_b_q;
 		f4_leak_d = {PBITS{1'b0}};
 		if (f3_reset_q) begin
@@ -945,7 +992,7 @@ module hone_core #(
 			np_waddr = clr_n_q[NB-1:0];
 			np_wdata = {PRW{1'b0}};
 		end
-		np_raddr = i_cfg_re ? cfg_slot : f1_n_q;
+		np_raddr = i_cfg_re ? cfg_slot : sw_n_q[NB-1:0];
 
 		// potential banks: all lanes from the RMW pipeline, or one value
 		// (clear, configuration, sweep) for the lanes enabled
@@ -958,12 +1005,12 @@ module hone_core #(
 			pb_waddr = clr_n_q[PA-1:0];
 			pb_single = {PBITS{1'b0}};
 		end else if (cfg_w_pot || cfg_w_nparam) begin
-			pb_we[cfg_slot[LB-1:0]] = cfg_w_pot;
+			pb_we = dc_lane_q & {LANES{cfg_w_pot}};
 			pb_waddr = cfg_slot[NB-1:LB];
 			pb_single = i_cfg_wdata[PBITS-1:0];
 		end else if (f4_valid_q) begin
-			pb_we[f4_n_q[LB-1:0]] = f4_we_q;
-			pb_waddr = f4_n_q[NB-1:LB];
+			pb_we = f4_we_q;
+			pb_waddr = f4_pa_q;
 		end else begin
 			pb_use_single = 1'b0;
 			pb_we = s2_valid_q ? s2_we : {LANES{1'b0}};
@@ -976,7 +1023,7 @@ module hone_core #(
 			en_wmask = pb_we;
 			en_wdata = {LANES{1'b0}};
 		end else if (cfg_w_nparam) begin
-			en_wmask[cfg_slot[LB-1:0]] = 1'b1;
+			en_wmask = dc_lane_q;
 		end
 		if (i_cfg_re)
 			pb_raddr = cfg_slot[NB-1:LB];
@@ -1064,6 +1111,8 @@ module hone_core #(
 			clr_n_q      <= {CB{1'b0}};
 			l1_valid_q   <= 1'b0;
 			l1_axon_q    <= 12'd0;
+			l1_in_q      <= 1'b0;
+			l1_off_q     <= {AB{1'b0}};
 			l1_g_q       <= {GBITS{1'b0}};
 			mp_busy_q    <= 1'b0;
 			mp_acc_q     <= {WA{1'b0}};
@@ -1091,6 +1140,8 @@ module hone_core #(
 			st_waddr_q   <= {WA{1'b0}};
 			st_paddr_q   <= {PA{1'b0}};
 			st_left_q    <= {(PA+1){1'b0}};
+			st_last_q    <= 1'b1;
+			st_haz_q     <= 1'b0;
 			st_rlo_q     <= {LB{1'b0}};
 			st_g_q       <= {GBITS{1'b0}};
 			s1_valid_q   <= 1'b0;
@@ -1113,6 +1164,7 @@ module hone_core #(
 			f2_last_q    <= 1'b0;
 			f2_n_q       <= {NB{1'b0}};
 			f2_u_q       <= {PBITS{1'b0}};
+			f2_np_q      <= {PRW{1'b0}};
 			f2_bits_q    <= {LANES{1'b0}};
 			bm_we_q      <= 1'b0;
 			bm_last_q    <= 1'b0;
@@ -1126,8 +1178,8 @@ module hone_core #(
 			f3_carry_q   <= 1'b0;
 			f3_k_q       <= 4'd0;
 			f4_valid_q   <= 1'b0;
-			f4_we_q      <= 1'b0;
-			f4_n_q       <= {NB{1'b0}};
+			f4_we_q      <= {LANES{1'b0}};
+			f4_pa_q      <= {PA{1'b0}};
 			f4_vb_q      <= {PBITS{1'b0}};
 			f4_leak_q    <= {PBITS{1'b0}};
 			cl_q         <= {AXSEGS{1'b1}};
@@ -1159,6 +1211,8 @@ module hone_core #(
 			clr_n_q      <= clr_n_d;
 			l1_valid_q   <= l1_valid_d;
 			l1_axon_q    <= l1_axon_d;
+			l1_in_q      <= l1_in_d;
+			l1_off_q     <= l1_off_d;
 			l1_g_q       <= l1_g_d;
 			mp_busy_q    <= mp_busy_d;
 			mp_acc_q     <= mp_acc_d;
@@ -1186,6 +1240,8 @@ module hone_core #(
 			st_waddr_q   <= st_waddr_d;
 			st_paddr_q   <= st_paddr_d;
 			st_left_q    <= st_left_d;
+			st_last_q    <= st_last_d;
+			st_haz_q     <= st_haz_d;
 			st_rlo_q     <= st_rlo_d;
 			st_g_q       <= st_g_d;
 			s1_valid_q   <= s1_valid_d;
@@ -1208,6 +1264,7 @@ module hone_core #(
 			f2_last_q    <= f2_last_d;
 			f2_n_q       <= f2_n_d;
 			f2_u_q       <= f2_u_d;
+			f2_np_q      <= f2_np_d;
 			f2_bits_q    <= f2_bits_d;
 			bm_we_q      <= bm_we_d;
 			bm_last_q    <= bm_last_d;
@@ -1222,7 +1279,7 @@ module hone_core #(
 			f3_k_q       <= f3_k_d;
 			f4_valid_q   <= f4_valid_d;
 			f4_we_q      <= f4_we_d;
-			f4_n_q       <= f4_n_d;
+			f4_pa_q      <= f4_pa_d;
 			f4_vb_q      <= f4_vb_d;
 			f4_leak_q    <= f4_leak_d;
 			cl_q         <= cl_d;
