@@ -363,15 +363,22 @@ module hone_chip #(
 	// to several times the LUTs); the register keeps its value otherwise.
 	// (the next word of a COUNTERS or CAPS answer loads in D_NEXT, after
 	// the take, so the response handshake stays off this logic)
+	// While the decoder is idle the register loads, every cycle, the answer
+	// the command on the bus would have if it started now (CHIPREG,
+	// cycles, CAPS word 0): the cycle it starts is the last such load, so
+	// the enable does not wait for the chip to be quiet. Every other
+	// answer replaces all 64 bits (a core's word, four pieces) before the
+	// response is sent.
 	wire resp_next = (dec_state_q == D_NEXT);
+	wire dec_idle = (dec_state_q == D_IDLE);
 	wire a_word  = (core_rd_valid != {CORES{1'b0}});
 	wire a_piece = (core_rd_piece_valid != {CORES{1'b0}});
-	wire a_creg  = cmd_go && i_cmd_op == OP_READ && !cmd_core;
-	wire a_cyc   = cmd_go && i_cmd_op == OP_COUNTERS;
-	wire a_caps0 = cmd_go && i_cmd_op == OP_CAPS;
+	wire a_creg  = dec_idle && i_cmd_op == OP_READ && !cmd_core;
+	wire a_cyc   = dec_idle && i_cmd_op == OP_COUNTERS;
+	wire a_caps0 = dec_idle && i_cmd_op == OP_CAPS;
 	wire a_caps1 = resp_next && dec_op_q == OP_CAPS;
 	wire a_shift = a_piece || cu_shift;
-	wire ans_en  = a_word || a_shift || a_creg || a_cyc || a_caps0 || a_caps1;
+	wire ans_en  = a_word || a_shift || dec_idle || a_caps1;
 	reg  [63:0] rd_word, rd_piece;
 	reg  [15:0] creg;
 	always @(*) begin

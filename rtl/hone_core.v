@@ -421,7 +421,10 @@ module hone_core #(
 	// by side; for the search, with the count's high piece on the RAM
 	// output: axon - first < count.
 	wire [11:0]   sr_count = {tab_rdata[7:0], d_count_q[3:0]};
-	wire [12:0]   l1_rel = {1'b0, l1_axon_q} - {1'b0, d_first_q};
+	// (the search's axon - first, registered as piece 0 arrives: the
+	// comparison with the count of piece 1 starts at a flop)
+	reg  [12:0]   l1_rel_q, l1_rel_d;
+	wire [12:0]   l1_rel = l1_rel_q;
 	wire          evq_in = (evq_axon >= d_first_q) && ({1'b0, evq_axon} < d_stop_q);
 	wire [AB-1:0] evq_rel = evq_axon[AB-1:0] - d_first_q[AB-1:0];   // (mod 2^AB)
 	wire          l1_hit = d_valid_q && ((d_clean_q && l1_in_q) || d_found_q);
@@ -477,7 +480,7 @@ module hone_core #(
 		l1_axon_d = l1_axon_q;
 		l1_g_d = l1_g_q;
 		l1_in_d = l1_in_q;
-		l1_off_d = sr_active_q ? l1_rel[AB-1:0] : l1_off_q;
+		l1_off_d = (sr_active_q && sr_k_q == 3'd3) ? l1_rel[AB-1:0] : l1_off_q;
 		mp_busy_d = l1_valid_q && l1_found && l1_hit && !l1_go;
 		mp_acc_d = mp_sum;
 		mp_rem_d = mp_rest;
@@ -553,6 +556,9 @@ module hone_core #(
 			sr_k_d = 3'd0;
 			d_valid_d = 1'b0;
 		end
+		l1_rel_d = l1_rel_q;
+		if (sr_pend && sr_piece == 2'd0)
+			l1_rel_d = {1'b0, l1_axon_q} - {1'b0, tab_rdata[11:0]};
 		if (sr_pend) begin
 			for (b = 0; b < 12; b = b + 1)
 				if ({30'd0, sr_piece} == (D_FIRST + b) / 16) d_first_d[b] = tab_rdata[(D_FIRST + b) % 16];
@@ -1113,6 +1119,7 @@ module hone_core #(
 			l1_axon_q    <= 12'd0;
 			l1_in_q      <= 1'b0;
 			l1_off_q     <= {AB{1'b0}};
+			l1_rel_q     <= 13'd0;
 			l1_g_q       <= {GBITS{1'b0}};
 			mp_busy_q    <= 1'b0;
 			mp_acc_q     <= {WA{1'b0}};
@@ -1213,6 +1220,7 @@ module hone_core #(
 			l1_axon_q    <= l1_axon_d;
 			l1_in_q      <= l1_in_d;
 			l1_off_q     <= l1_off_d;
+			l1_rel_q     <= l1_rel_d;
 			l1_g_q       <= l1_g_d;
 			mp_busy_q    <= mp_busy_d;
 			mp_acc_q     <= mp_acc_d;
