@@ -10,7 +10,7 @@
 #   make synth-ooc BOARD=...           hone_chip alone (no link, no PLL)
 #   make synth-blame BOARD=...         which registers the logic cells feed
 #   make synth-postsim                 the synthesized netlist of hone_chip
-#                                      against the reference model (Icarus)
+#                                      against the reference model (Verilator)
 #   make synth-record BOARD=...        record fmax as the regression floor
 #   make synth-lint                    verilator -Wall of every board top
 #                                      (part of `make lint`)
@@ -58,12 +58,14 @@ synth-blame: synth-check-board
 	tools/synth/lc_blame.py $(SYNTH_DIR)/hone.json --depth 3
 
 # The comparison is tests/test_rtl_icarus.c (the RTL's Icarus test), run on
-# the netlist of its `tiny` configuration built with the UP5K's primitives
-# (SPRAM weights, SB_MAC16 lanes): HONE_POSTSIM_NETS random networks
-# (default 4). tests/long/synth_postsim.sh also runs the EBR build.
-synth-postsim: $(ASAN_BUILD)/tests/test_rtl_icarus
-	@BUILD=$(BUILD) tools/synth/postsim.sh --config tiny --wmem spram \
-		--nets $${HONE_POSTSIM_NETS:-4} --test $(ASAN_BUILD)/tests/test_rtl_icarus
+# the netlist of the board's own configuration, up5k (SPRAM weights,
+# SB_MAC16 lanes), in Verilator: HONE_POSTSIM_NETS random networks and
+# HONE_POSTSIM_SAMPLES Fashion-MNIST test images (default 20 and 20) through
+# a network trained for it; about 3 minutes. tests/long/synth_postsim.sh
+# (make check-long) adds more, the hx8k netlist, Icarus and a broken chip.
+synth-postsim: $(ASAN_BUILD)/tests/test_rtl_icarus $(HONE)
+	@BUILD=$(BUILD) tools/synth/postsim.sh --config up5k --nets $${HONE_POSTSIM_NETS:-20} \
+		--samples $${HONE_POSTSIM_SAMPLES:-20} --test $(ASAN_BUILD)/tests/test_rtl_icarus
 
 synth-record: synth-check-board
 	@BUILD=$(BUILD) tools/synth/fmax_guard.sh --board $(BOARD) --record

@@ -13,7 +13,8 @@
 #
 #   tools/synth/postsim.sh [--config up5k] [--wmem IMPL] [--sim verilator]
 #                          [--nets N] [--samples N] [--image NET.himg]
-#                          [--dataset NAME] [--rev REV | --rtl DIR] [--break]
+#                          [--dataset NAME] [--rev REV | --rtl DIR]
+#                          [--break rtl|netlist]
 #                          [--out DIR] [--test PATH] [--build-only]
 #
 #   --config   chip configuration to synthesize (default up5k, the
@@ -35,9 +36,12 @@
 #   --test     the comparison binary (default $BUILD/asan/tests/test_rtl_icarus)
 #   --rtl DIR  take the chip's sources from DIR instead of rtl/
 #   --rev REV  take rtl/ as committed in git revision REV
-#   --break    build the netlist from a deliberately broken chip (the
-#              threshold comparison u >= θ turned into u > θ) and succeed
-#              only if the comparison catches it
+#   --break K  break the chip on purpose and succeed only if the
+#              comparison catches it: rtl, the threshold comparison u >= θ
+#              of hone_core.v turned into u > θ before synthesis; netlist,
+#              in the synthesized netlist, the first SB_MAC16's A_SIGNED
+#              cleared (lane 0 takes its weights as unsigned), which only
+#              a simulation of the netlist itself can see
 #
 # Prints a line per network, one per image run, and a final
 # "postsim: N passed, N failed" (networks and image runs).
@@ -51,7 +55,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
 config=up5k out="" nets=20 samples="" image="" dataset=fashion-mnist sim=verilator
-test="" build_only=0 rtldir=rtl rev="" tb=sim/hone_tb.v wmem="" broken=0
+test="" build_only=0 rtldir=rtl rev="" tb=sim/hone_tb.v wmem="" broken=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--config) config=$2; shift 2 ;;
@@ -66,15 +70,16 @@ while [ $# -gt 0 ]; do
 	--rtl) rtldir=$2; shift 2 ;;
 	--rev) rev=$2; shift 2 ;;
 	--wmem) wmem=$2; shift 2 ;;
-	--break) broken=1; shift ;;
+	--break) broken=$2; shift 2 ;;
 	*) echo "postsim.sh: unknown option $1" >&2; exit 1 ;;
 	esac
 done
 case "$sim" in verilator|icarus) ;; *) echo "postsim.sh: --sim verilator or icarus" >&2; exit 1 ;; esac
+case "$broken" in ""|rtl|netlist) ;; *) echo "postsim.sh: --break rtl or netlist" >&2; exit 1 ;; esac
 [ -n "$samples" ] || { [ "$config" = up5k ] && samples=20 || samples=0; }
 BUILD=${BUILD:-build}
 suffix=""
-[ "$broken" = 1 ] && suffix=-broken
+[ -n "$broken" ] && suffix=-broken-$broken
 out=${out:-$BUILD/synth/postsim-$config${wmem:+-$wmem}$suffix}
 test=${test:-$BUILD/asan/tests/test_rtl_icarus}
 mkdir -p "$out/sim/icarus"
@@ -107,7 +112,7 @@ if [ -n "$rev" ]; then
 	chip_srcs=$(ls "$rtldir"/hone_*.v | grep -vE '/hone_(top_|link|uart_|crc)[^/]*$' | tr '\n' ' ')
 	echo "postsim.sh: rtl/ of $(git rev-parse --short "$rev")"
 fi
-if [ "$broken" = 1 ]; then
+if [ "$broken" = rtl ]; then
 	# a one-off in the arithmetic: the spike condition u - θ >= 0 (the
 	# sign bit of the difference clear) also asks for a nonzero difference
 	mkdir -p "$out/broken"
@@ -143,6 +148,17 @@ EOF
 echo "postsim.sh: yosys synth_ice40 hone_chip ($config) -> $out/hone_chip_netlist.v"
 $NICE yosys -q -l "$out/yosys.log" "$out/netlist.ys" >/dev/null ||
 	{ tail -20 "$out/yosys.log" >&2; exit 1; }
+
+if [ "$broken" = netlist ]; then
+	n0=$(grep -c "\.A_SIGNED(1'h1)" "$out/hone_chip_netlist.v" || true)
+	sed -i "0,/\.A_SIGNED(1'h1)/s//.A_SIGNED(1'h0)/" "$out/hone_chip_netlist.v"
+	n1=$(grep -c "\.A_SIGNED(1'h1)" "$out/hone_chip_netlist.v" || true)
+	if [ "$n1" != $((n0 - 1)) ]; then
+		echo "postsim.sh: --break netlist: no SB_MAC16 with signed A in this netlist" >&2
+		exit 1
+	fi
+	echo "postsim.sh: --break: the netlist's first SB_MAC16 with A_SIGNED cleared ($n1 of $n0 left signed)"
+fi
 
 # the wrapper: hone_chip's interface (docs/chip-interface.md), parameters
 # accepted for the test bench and ignored
@@ -253,7 +269,7 @@ failed=$(grep -cE '^postsim: network .*: DIFFERS|^postsim vs ref: .* images DIFF
 grep -qE 'FAILED|ERROR' "$log" && rc=1
 [ "$failed" -gt 0 ] && rc=1
 echo "postsim: $passed passed, $failed failed ($config netlist, $sim, $(( $(date +%s) - t0 )) s)"
-if [ "$broken" = 1 ]; then
+if [ -n "$broken" ]; then
 	if [ "$rc" = 0 ]; then
 		echo "postsim.sh: --break: the broken netlist was NOT caught" >&2
 		exit 1
