@@ -733,6 +733,58 @@ static void test_overrun_refused(void **state)
 	hone_linkdev_free(d);
 }
 
+/* A bitstream of link protocol 1 (COBS and CRC-16/CCITT-FALSE both ways)
+ * cannot answer a RESET of protocol 2, but NAKs it: a host resetting the
+ * link recognises that STATUS and fails with HONE_ERR_VERSION at once. A
+ * link that is up only counts such a frame (a bad frame of its own with a
+ * 2^-16 chance of looking like one must not end a session). */
+static void test_version_1_board(void **state)
+{
+	(void)state;
+	/* STATUS with NAK, ack 0, credit 2048, CRC-16 big-endian */
+	uint8_t raw[6] = { HONE_LINK_FT_STATUS | HONE_LINK_F_NAK, 0, 0x00, 0x08, 0, 0 };
+	uint16_t crc = 0xFFFF;
+	for (int i = 0; i < 4; i++) {
+		crc ^= (uint16_t)(raw[i] << 8);
+		for (int b = 0; b < 8; b++)
+			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+	}
+	raw[4] = (uint8_t)(crc >> 8);
+	raw[5] = (uint8_t)crc;
+	uint8_t v1[16], buf[64];
+	size_t n = hone_link_cobs_encode(raw, sizeof raw, v1);
+	v1[n++] = 0;
+
+	hone_link *l = hone_link_new(NULL);
+	hone_link_reset(l, 0);
+	assert_true(hone_link_pull_tx(l, 0, buf, sizeof buf) > 0);   /* the RESET */
+	hone_link_push_rx(l, 10, v1, n);
+	assert_int_equal(hone_link_get_stats(l)->v1_in, 1);
+	assert_int_equal(hone_link_error(l), HONE_ERR_VERSION);
+	assert_false(hone_link_up(l));
+	hone_link_free(l);
+
+	/* up: counted, not fatal; a bad frame of protocol 2 is not counted */
+	hone_linkdev *d = hone_linkdev_new(NULL);
+	l = hone_link_new(NULL);
+	hone_link_reset(l, 0);
+	for (int k = 0; k < 4 && !hone_link_up(l); k++) {
+		size_t m = hone_link_pull_tx(l, 0, buf, sizeof buf);
+		hone_linkdev_push_rx(d, 0, buf, m);
+		m = hone_linkdev_pull_tx(d, 0, buf, sizeof buf);
+		hone_link_push_rx(l, 0, buf, m);
+	}
+	assert_true(hone_link_up(l));
+	hone_link_push_rx(l, 20, v1, n);
+	const uint8_t bad[] = { 0x05, 0x09, 0x01, 0x02, 0x03, 0x04, 0x00 };
+	hone_link_push_rx(l, 30, bad, sizeof bad);
+	assert_int_equal(hone_link_get_stats(l)->v1_in, 1);
+	assert_int_equal(hone_link_get_stats(l)->bad_in, 2);
+	assert_int_equal(hone_link_error(l), 0);
+	hone_link_free(l);
+	hone_linkdev_free(d);
+}
+
 /* The encodings of the protocol document's examples, byte for byte. */
 static void test_example_frames(void **state)
 {
@@ -936,6 +988,7 @@ int main(void)
 		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_cobs_roundtrip),
 		cmocka_unit_test(test_example_frames),
+		cmocka_unit_test(test_version_1_board),
 		cmocka_unit_test(test_frame_encoding_cost),
 		cmocka_unit_test(test_overrun_refused),
 		cmocka_unit_test(test_clean_link),

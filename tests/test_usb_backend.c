@@ -66,6 +66,8 @@ typedef struct chip_far {
 	size_t out_len, out_off;
 	bool mute;                 /* an FPGA without the hone bitstream */
 	unsigned version;          /* link protocol in CAPS (0: HONE_LINK_VERSION) */
+	bool v1;                   /* a bitstream of link protocol 1: NAKs once */
+	bool v1_naked;
 } chip_far;
 
 static void emit(chip_far *cf, uint8_t kind, uint64_t data)
@@ -156,9 +158,35 @@ static void chip_step(chip_far *cf)
 	}
 }
 
+/* What a bitstream of link protocol 1 answers to a RESET it cannot check:
+ * one STATUS with NAK (ack 0, credit 2048), COBS and CRC-16/CCITT-FALSE. */
+static size_t v1_nak(uint8_t *out)
+{
+	uint8_t raw[6] = { HONE_LINK_FT_STATUS | HONE_LINK_F_NAK, 0, 0x00, 0x08, 0, 0 };
+	uint16_t crc = 0xFFFF;
+	for (int i = 0; i < 4; i++) {
+		crc ^= (uint16_t)(raw[i] << 8);
+		for (int b = 0; b < 8; b++)
+			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+	}
+	raw[4] = (uint8_t)(crc >> 8);
+	raw[5] = (uint8_t)crc;
+	size_t n = hone_link_cobs_encode(raw, sizeof raw, out);
+	out[n++] = 0;
+	return n;
+}
+
 static size_t chip_rx(void *user, const uint8_t *p, size_t n)
 {
 	chip_far *cf = user;
+	if (cf->v1) {
+		if (!cf->v1_naked && memchr(p, 0, n) && cf->out_off == cf->out_len) {
+			cf->out_len = v1_nak(cf->out);
+			cf->out_off = 0;
+			cf->v1_naked = true;
+		}
+		return n;
+	}
 	if (!cf->mute)
 		hone_linkdev_push_rx(cf->d, now_us(), p, n);
 	return n;
@@ -169,6 +197,14 @@ static size_t chip_tx(void *user, uint8_t *p, size_t cap)
 	chip_far *cf = user;
 	if (cf->mute)
 		return 0;
+	if (cf->v1) {
+		size_t k = cf->out_len - cf->out_off;
+		if (k > cap)
+			k = cap;
+		memcpy(p, cf->out + cf->out_off, k);
+		cf->out_off += k;
+		return k;
+	}
 	size_t given = 0;
 	while (given < cap) {
 		if (cf->out_off == cf->out_len) {
@@ -483,6 +519,27 @@ static void test_wrong_version(void **state)
 	bench_free(&b);
 }
 
+/* A bitstream of link protocol 1 (CRC-16) cannot answer the RESET: the
+ * NAK it sends instead is recognised, and the open fails at once, saying
+ * so, instead of after the 750 ms RESET timeout. */
+static void test_version_1_bitstream(void **state)
+{
+	(void)state;
+	bench b = bench_new("tiny");
+	b.cf->v1 = true;
+	hone_error err = {0};
+	hone_device *usb = NULL;
+	double t0 = now_ms();
+	int rc = open_usb("", &usb, &err);
+	double dt = now_ms() - t0;
+	printf("  open -> %d in %.0f ms: %s\n", rc, dt, err.msg);
+	assert_int_equal(rc, HONE_ERR_VERSION);
+	assert_null(usb);
+	assert_non_null(strstr(err.msg, "link protocol 1"));
+	assert_true(dt < 500);
+	bench_free(&b);
+}
+
 static void test_no_board(void **state)
 {
 	(void)state;
@@ -639,6 +696,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_no_bitstream),
 		cmocka_unit_test(test_wrong_version),
+		cmocka_unit_test(test_version_1_bitstream),
 		cmocka_unit_test(test_no_board),
 		cmocka_unit_test(test_unplug_while_running),
 		cmocka_unit_test(test_chip_hangs),

@@ -85,6 +85,10 @@ static int link_failed(usb_dev *ud, hone_error *err)
 		return hone_fail(err, e, "%s: the chip stopped acknowledging (%" PRIu64
 		                 " retransmission timeouts): is the hone bitstream still "
 		                 "running, at %u baud?", ud->name, s->timeouts, ud->baud);
+	if (e == HONE_ERR_VERSION)
+		return hone_fail(err, e, "%s: the bitstream speaks link protocol 1 (CRC-16 "
+		                 "framing), this hone %d: build and load the bitstream of "
+		                 "this hone's rtl/", ud->name, HONE_LINK_VERSION);
 	if (e == HONE_ERR_PROTOCOL)
 		return hone_fail(err, e, "%s: the chip reported an unknown command or sent a "
 		                 "malformed response: host and bitstream of different "

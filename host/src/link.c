@@ -175,6 +175,29 @@ static int deframer_init(hone_link_deframer *df, bool reversed)
 	return df->buf ? 0 : HONE_ERR_NOMEM;
 }
 
+/* A frame of link protocol 1 from a chip (docs/link-protocol.md, section
+ * 6): COBS, then CRC-16/CCITT-FALSE (polynomial 0x1021, init 0xFFFF, not
+ * reflected) appended big-endian, so a good frame leaves the register at
+ * 0, and a chip-to-host type. raw is scratch space. */
+static bool is_v1_frame(const uint8_t *enc, size_t len, uint8_t *raw)
+{
+	long n = hone_link_cobs_decode(enc, len, raw, RAW_CAP);
+	if (n < 3)
+		return false;
+	uint16_t crc = 0xFFFF;
+	for (long i = 0; i < n; i++) {
+		crc ^= (uint16_t)(raw[i] << 8);
+		for (int b = 0; b < 8; b++)
+			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+	}
+	uint8_t type = raw[0] & 0x0F;
+	if (crc != 0)
+		return false;
+	if (type == HONE_LINK_FT_STATUS || type == HONE_LINK_FT_RESET_ACK)
+		return n == 4 + 2;   /* ack or nonce, credit u16, CRC */
+	return type == HONE_LINK_FT_RDATA && n >= 2 + 2 + 2;
+}
+
 /* One wire byte. Returns the raw length (CRC removed) of a good frame now
  * complete in raw[], 0 if none; counts bad frames. */
 static size_t deframer_byte(hone_link_deframer *df, uint8_t b, uint8_t *raw)
@@ -197,6 +220,8 @@ static size_t deframer_byte(hone_link_deframer *df, uint8_t b, uint8_t *raw)
 	                        : hone_link_cobs_decode(df->buf, len, raw, RAW_CAP);
 	if (n < 1 + HONE_LINK_CRC_BYTES) {
 		df->bad++;
+		if (df->reversed && !over && is_v1_frame(df->buf, len, raw))
+			df->v1++;
 		return 0;
 	}
 	size_t m = (size_t)n - HONE_LINK_CRC_BYTES;
@@ -205,6 +230,8 @@ static size_t deframer_byte(hone_link_deframer *df, uint8_t b, uint8_t *raw)
 		crc |= (uint32_t)raw[m + i] << (8 * i);
 	if (hone_link_crc32(0, raw, m) != crc) {
 		df->bad++;
+		if (df->reversed && is_v1_frame(df->buf, len, raw))
+			df->v1++;
 		return 0;
 	}
 	return m;
@@ -622,10 +649,16 @@ void hone_link_push_rx(hone_link *l, uint64_t now, const uint8_t *p, size_t n)
 {
 	l->st.wire_in += n;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t bad = l->df.bad;
+		uint64_t bad = l->df.bad, v1 = l->df.v1;
 		size_t len = deframer_byte(&l->df, p[i], l->raw);
 		if (l->df.bad != bad) {
 			l->st.bad_in++;
+			if (l->df.v1 != v1) {
+				l->st.v1_in++;
+				/* a bitstream of link protocol 1 NAKing our RESET */
+				if (!l->up && !l->error)
+					l->error = HONE_ERR_VERSION;
+			}
 			if (l->up && !l->nak_sent)
 				l->nak_pending = l->nak_sent = true;
 			continue;

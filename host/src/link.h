@@ -36,7 +36,10 @@ extern "C" {
 /* The link protocol's version, word 1 [63:56] of the chip's CAPS answer
  * (rtl/hone_chip.v PROTOCOL_VERSION): 1 was CRC-16 with COBS both ways, 2
  * is CRC-32 with reversed COBS from the chip (docs/link-protocol.md). The
- * usb backend refuses a board that answers another version. */
+ * usb backend refuses a board that answers another version. A bitstream of
+ * version 1 cannot answer RESET, but it NAKs it: the host link recognises
+ * that frame (COBS, CRC-16/CCITT-FALSE) while resetting and fails with
+ * HONE_ERR_VERSION instead of timing out. */
 #define HONE_LINK_VERSION 2
 
 /* Frame types (byte 0 bits [3:0]) and flags (bits [7:4]). */
@@ -129,6 +132,7 @@ typedef struct hone_link_deframer {
 	bool overflow;
 	bool reversed;         /* reversed COBS: the host's receiver */
 	uint64_t bad;          /* frames dropped: CRC, COBS or too long */
+	uint64_t v1;           /* of which frames of link protocol 1 (host side) */
 } hone_link_deframer;
 
 /* Largest frame body either side accepts. */
@@ -151,6 +155,7 @@ typedef struct hone_link_stats {
 	uint64_t wire_in;      /* every byte read */
 	uint64_t frames_out, frames_retx, acks_out, naks_out, polls_out;
 	uint64_t frames_in, dup_in, bad_in, naks_in;
+	uint64_t v1_in;        /* bad frames that are good frames of link protocol 1 */
 	uint64_t timeouts, gobacks, credit_stalls;
 	uint32_t credit_min;   /* lowest credit left after a send (check) */
 } hone_link_stats;
