@@ -63,7 +63,7 @@ synth-blame: synth-check-board
 # HONE_POSTSIM_SAMPLES Fashion-MNIST test images (default 20 and 20) through
 # a network trained for it; about 3 minutes. tests/long/synth_postsim.sh
 # (make check-long) adds more, the hx8k netlist, Icarus and a broken chip.
-synth-postsim: $(ASAN_BUILD)/tests/test_rtl_icarus $(HONE)
+synth-postsim: $(ASAN_BUILD)/tests/test_rtl_icarus
 	@BUILD=$(BUILD) tools/synth/postsim.sh --config up5k --nets $${HONE_POSTSIM_NETS:-20} \
 		--samples $${HONE_POSTSIM_SAMPLES:-20} --test $(ASAN_BUILD)/tests/test_rtl_icarus
 
