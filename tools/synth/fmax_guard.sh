@@ -47,7 +47,9 @@ key() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 if [ "$record" = 1 ]; then
 	out=$BUILD/synth/$board-record
-	tools/synth/sweep.sh --board "$board" --rev HEAD --seeds "$seeds" --out "$out" || true
+	# the commit swept, fixed now: others may commit while the sweep runs
+	rev=$(git rev-parse HEAD)
+	tools/synth/sweep.sh --board "$board" --rev "$rev" --seeds "$seeds" --out "$out" || true
 	sweep=$(cat "$out/sweep_summary.txt")
 	line=$(cat "$out/seed-1/summary.txt")
 	fits=$(key fits "$sweep")
@@ -66,7 +68,7 @@ if [ "$record" = 1 ]; then
 # after an RTL change that should move it; commit it with that change.
 # FMAX_FLOOR_MHZ = median fmax of $seeds nextpnr seeds - ${margin}% (0: nothing
 # recorded, the design did not fit when this was written).
-# recorded: $(date -u +%Y-%m-%d), rtl/ of $(git rev-parse --short HEAD) (tree $(git rev-parse --short HEAD:rtl))
+# recorded: $(date -u +%Y-%m-%d), rtl/ of $(git rev-parse --short "$rev") (tree $(git rev-parse --short "$rev:rtl"))
 # sweep:  $sweep
 # seed 1: $line
 FMAX_FLOOR_MHZ=$floor
