@@ -333,8 +333,28 @@ module hone_chip #(
 	wire quiet = engines_idle && (core_rebuild == {CORES{1'b0}}) && !cu_busy;
 	wire fire_done = (core_fire_busy == {CORES{1'b0}}) && !hq_valid;
 	wire cmd_core = ({24'd0, i_cmd_target} < CORES);
-	wire cmd_go = i_cmd_valid && !in_event && (dec_state_q == D_IDLE) &&
-	              ((i_cmd_op == OP_WRITE) ? engines_idle && !cu_busy : quiet);
+	// (registered, so the command's ready does not wait for every engine's
+	// busy flag: what was quiet a cycle ago still is, unless the decoder
+	// itself started something, and in D_IDLE that can only be an EVENT
+	// pushed into the input queue: a command waits a cycle after one)
+	reg  idle_q, quiet_q, in_push_q, core_idle_q, wr_more_q;
+	always @(posedge i_clk or negedge i_rst_n) begin
+		if (!i_rst_n) begin
+			idle_q      <= 1'b0;
+			quiet_q     <= 1'b0;
+			in_push_q   <= 1'b0;
+			core_idle_q <= 1'b0;
+			wr_more_q   <= 1'b0;
+		end else begin
+			idle_q      <= engines_idle && !cu_busy;
+			quiet_q     <= quiet;
+			in_push_q   <= in_push;
+			core_idle_q <= (core_busy == {CORES{1'b0}});
+			wr_more_q   <= (dec_state_q == D_WRITE);
+		end
+	end
+	wire cmd_go = i_cmd_valid && !in_event && (dec_state_q == D_IDLE) && !in_push_q &&
+	              ((i_cmd_op == OP_WRITE) ? idle_q : quiet_q);
 	// a WRITE is taken when the cores are done with it; the rest at once
 	reg  cmd_take;
 
@@ -580,8 +600,10 @@ module hone_chip #(
 			dec_state_d = D_READ;
 		end
 		D_WRITE: begin
-			// the cores are done with the write (segments take 4 cycles)
-			if (core_busy == {CORES{1'b0}}) begin
+			// the cores are done with the write (segments take 4 cycles):
+			// idle in the cycle before, which was in D_WRITE too (the
+			// strobe of D_WSTART shows in core_busy from D_WRITE on)
+			if (core_idle_q && wr_more_q) begin
 				cmd_take = 1'b1;
 				dec_state_d = D_IDLE;
 			end
