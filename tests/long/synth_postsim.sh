@@ -11,13 +11,16 @@
 #      through a network trained for it;
 #   2. hx8k (EBR weights, LUT lanes) in Verilator: 20 random networks and
 #      20 8x8 digits through a network trained for it;
-#   3. up5k in Icarus, 4-state (an X the 2-state Verilator would read as 0
+#   3. tiny, built with the UP5K's primitives (4 cores: the routing fabric
+#      between cores, which the one-core boards do not have), in
+#      Verilator: 20 random networks;
+#   4. up5k in Icarus, 4-state (an X the 2-state Verilator would read as 0
 #      shows here): 2 random networks, about 4 minutes;
-#   4. up5k broken on purpose, twice: in the RTL (u > θ in place of
+#   5. up5k broken on purpose, twice: in the RTL (u > θ in place of
 #      u >= θ) and in the netlist (one SB_MAC16 taking its weights as
 #      unsigned); both must be caught.
 #
-# About 15 minutes on two shared cores. Ends with "N passed, N failed".
+# About 12 minutes on two shared cores. Ends with "N passed, N failed".
 # HONE_POSTSIM_REV=REV: rtl/ as committed in REV instead of the tree's.
 set -u
 cd "$(dirname "$0")/../.."
@@ -42,6 +45,7 @@ step() {
 set -o pipefail
 step --config up5k --nets "${HONE_POSTSIM_NETS:-100}" --samples "${HONE_POSTSIM_SAMPLES:-100}"
 step --config hx8k --nets 20 --samples 20 --dataset digits
+step --config tiny --wmem spram --nets 20 --samples 0
 step --config up5k --sim icarus --nets 2 --samples 0 --out "$BUILD/synth/postsim-up5k-icarus"
 img=$BUILD/synth/postsim-up5k/net_fashion-mnist.himg
 [ -f "$img" ] || img=""
