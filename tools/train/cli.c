@@ -41,7 +41,7 @@ static const char usage[] =
 	"  --schedule NAME      sharpening: step, ramp (default) or adaptive\n"
 	"  --steps N            step: sharpness steps per layer (default 4)\n"
 	"  --adapt-rate X       adaptive: sharpness per epoch (default: sharp after\n"
-	"                       60%% of the window if the loss never pauses it)\n"
+	"                       60% of the window if the loss never pauses it)\n"
 	"  --temperature X      softmax temperature on class spike counts (default 1)\n"
 	"  --tie-margin X       spikes by which the true class must beat a lower\n"
 	"                       class in the loss, since ties go to the lowest class\n"
