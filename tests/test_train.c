@@ -7,6 +7,10 @@
  *    evaluator's (hone_evaluate) on the exported network, sample by sample;
  *  - the overflow bound of docs/semantics.md holds after QAT's projection;
  *  - the schedules sharpen bottom-up and finish by their deadline;
+ *  - the loss is the softmax cross-entropy on spike counts with the margins
+ *    of --margin and --tie-margin;
+ *  - binarization with threshold jitter is x > 127 without it, and with it
+ *    flips only pixels inside the jitter's reach;
  *  - a short run learns (far above chance) on a digits subset;
  *  - checkpoint + resume reproduces the uninterrupted run bit for bit.
  * Data sets are small slices of the 8x8 digits; tests skip without them.
@@ -324,6 +328,101 @@ static void test_schedules(void **state)
 	}
 }
 
+/* --------------------------------------------------------------- the loss */
+
+/* ht_backward's loss is -log softmax(tau (S + m))[y] summed over the batch,
+ * S the class spike sums of the forward, m_c = margin for c != y plus
+ * tie_margin for c < y (hone_decode gives ties to the lowest class). */
+static void test_loss_margins(void **state)
+{
+	(void)state;
+	ht_arch a = { .n_inputs = 16, .n_layers = 1, .sizes = {16, 12}, .n_classes = 4,
+	              .nhot = 3, .input_bits = 4, .weight_bits = 4, .potential_bits = 16 };
+	ht_rng r;
+	ht_rng_seed(&r, 11);
+	ht_model m;
+	assert_int_equal(ht_model_init(&m, &a, 16, &r), 0);
+	m.L[0].sharp = 1.0;
+	uint8_t g[16 * 16], y[16];
+	for (size_t i = 0; i < sizeof g; i++)
+		g[i] = (uint8_t)ht_rng_below(&r, 16);
+	for (int b = 0; b < 16; b++)
+		y[b] = (uint8_t)(b % 4);
+	const double cases[][3] = { /* tau, margin, tie_margin */
+		{ 1, 0, 0 }, { 1, 0, 1 }, { 1, 2, 1 }, { 0.5, 3, 0 }, { 2, 1, 2 },
+	};
+	double prev = -1;
+	for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+		m.tau = cases[t][0];
+		m.margin = cases[t][1];
+		m.tie_margin = cases[t][2];
+		ht_forward(&m, g, 16, 0);
+		double want = 0;
+		for (int b = 0; b < 16; b++) {
+			double lg[4], mx = -1e300, sum = 0;
+			for (int c = 0; c < 4; c++) {
+				lg[c] = m.tau * (m.scores[b * 4 + c] + (c != y[b] ? m.margin : 0) +
+				                 (c < y[b] ? m.tie_margin : 0));
+				mx = lg[c] > mx ? lg[c] : mx;
+			}
+			for (int c = 0; c < 4; c++)
+				sum += exp(lg[c] - mx);
+			want += -(lg[y[b]] - mx - log(sum));
+		}
+		double got = ht_backward(&m, y, NULL, 16);
+		assert_true(fabs(got - want) < 1e-9 * (1 + want));
+		if (t == 2) /* a margin only ever adds to the loss */
+			assert_true(got > prev);
+		prev = got;
+	}
+	ht_model_free(&m);
+}
+
+/* ------------------------------------------------- jittered binarization */
+
+static void test_binarize_jitter(void **state)
+{
+	(void)state;
+	uint8_t x[256], ref[256], out[256];
+	for (int k = 0; k < 256; k++)
+		x[k] = (uint8_t)k;
+	hone_dataset d = { .n = 1, .n_features = 256, .shape = { 1, 16, 16 }, .n_classes = 2, .x = x };
+	hone_dataset_quantize(&d, 0, 1, ref);
+	/* No jitter: the test-time binarization, and no draw from the stream. */
+	ht_rng r, r0;
+	ht_rng_seed(&r, 5);
+	r0 = r;
+	ht_binarize_jitter(x, 256, 0, 0, &r, out);
+	assert_memory_equal(out, ref, sizeof out);
+	assert_memory_equal(&r, &r0, sizeof r);
+	for (int k = 0; k < 256; k++)
+		assert_int_equal(out[k], k > 127);
+	/* Jitter N per image and M per pixel: pixels farther than N + M from
+	 * the threshold never change; the threshold does move both ways. */
+	const int N = 20, M = 10;
+	int moved_down = 0, moved_up = 0, pixel_noise = 0;
+	for (int t = 0; t < 400; t++) {
+		ht_binarize_jitter(x, 256, N, t % 2 ? M : 0, &r, out);
+		int first_on = -1, ons = 0;
+		for (int k = 0; k < 256; k++) {
+			if (k <= 127 - N - M || k > 127 + N + M)
+				assert_int_equal(out[k], ref[k]);
+			if (out[k] && first_on < 0)
+				first_on = k;
+			ons += out[k];
+		}
+		if (t % 2 == 0) { /* threshold only: still a step */
+			assert_int_equal(ons, 256 - first_on);
+			assert_true(first_on >= 128 - N && first_on <= 128 + N);
+		} else if (ons != 256 - first_on) {
+			pixel_noise++;
+		}
+		moved_down += first_on < 128;
+		moved_up += first_on > 128;
+	}
+	assert_true(moved_down > 50 && moved_up > 50 && pixel_noise > 50);
+}
+
 /* ------------------------------------------------------------ training */
 
 static void small_opts(ht_opts *o)
@@ -463,7 +562,8 @@ static void test_checkpoint_resume(void **state)
 	o.schedule = HT_SCHED_ADAPTIVE;
 	check_resume(&o, tr, te, 1);
 	/* Every random stream and the teacher's targets: binary inputs,
-	 * distillation, dropout of inputs and spikes, augmentation. */
+	 * distillation, dropout of inputs and spikes, augmentation, jittered
+	 * binarization. */
 	o.schedule = HT_SCHED_STEP;
 	o.binary_input = 1;
 	o.distill = 0.5;
@@ -471,6 +571,9 @@ static void test_checkpoint_resume(void **state)
 	o.dropout = 0.1;
 	o.in_dropout = 0.1;
 	o.shift = 1;
+	o.threshold_jitter = 30;
+	o.margin = 1;
+	o.pixel_jitter = 10;
 	check_resume(&o, tr, te, 0);
 	hone_dataset_free(tr);
 	hone_dataset_free(te);
@@ -484,6 +587,8 @@ int main(void)
 		cmocka_unit_test(test_float_view_is_integer_net_binary),
 		cmocka_unit_test(test_overflow_bound_kept),
 		cmocka_unit_test(test_schedules),
+		cmocka_unit_test(test_loss_margins),
+		cmocka_unit_test(test_binarize_jitter),
 		cmocka_unit_test(test_short_run_learns),
 		cmocka_unit_test(test_checkpoint_resume),
 	};

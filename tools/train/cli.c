@@ -46,6 +46,8 @@ static const char usage[] =
 	"  --tie-margin X       spikes by which the true class must beat a lower\n"
 	"                       class in the loss, since ties go to the lowest class\n"
 	"                       (default 1; 0 = plain softmax)\n"
+	"  --margin X           spikes by which the true class must beat every other\n"
+	"                       class in the loss, on top of --tie-margin (default 0)\n"
 	"  --ste-width X        backward window once a layer's linear region is\n"
 	"                       narrower (default 1: straight-through; 0 = Whetstone's\n"
 	"                       exact slope, no gradient through sharp layers)\n"
@@ -57,6 +59,11 @@ static const char usage[] =
 	"                       each way at random (default 0)\n"
 	"  --flip               augmentation: mirror training images left-right at\n"
 	"                       random (default on for fashion-mnist; --no-flip)\n"
+	"  --threshold-jitter N with --binary-input: binarize each training image at\n"
+	"                       a threshold moved by a random offset in [-N, N]\n"
+	"                       intensity steps (default 0: pixel > 127 always)\n"
+	"  --pixel-jitter N     with --binary-input: also a random offset in [-N, N]\n"
+	"                       per pixel (default 0). Test images: pixel > 127\n"
 	"  --distill A          also learn a float teacher's class probabilities\n"
 	"                       (weight A in [0,1]; default 0 = off). The teacher:\n"
 	"                       the same sizes, float, graded inputs, trained first\n"
@@ -140,7 +147,7 @@ int hone_train_main(int argc, char **argv)
 	       O_EPOCHS, O_WARMUP, O_QAT, O_BATCH, O_LR, O_LRF, O_SCHED, O_STEPS,
 	       O_RATE, O_TAU, O_STE, O_FLOAT, O_SEED, O_CKPT, O_RESUME, O_STOP,
 	       O_SHIFT, O_FLIP, O_NOFLIP, O_DROPOUT, O_INDROP, O_TIE, O_KD, O_KDT,
-	       O_TEPOCHS };
+	       O_TEPOCHS, O_TJIT, O_PJIT, O_MARGIN };
 	static const struct option lo[] = {
 		{ "dataset", required_argument, 0, O_DATASET },
 		{ "data", required_argument, 0, O_DATA },
@@ -161,9 +168,12 @@ int hone_train_main(int argc, char **argv)
 		{ "temperature", required_argument, 0, O_TAU },
 		{ "ste-width", required_argument, 0, O_STE },
 		{ "tie-margin", required_argument, 0, O_TIE },
+		{ "margin", required_argument, 0, O_MARGIN },
 		{ "distill", required_argument, 0, O_KD },
 		{ "distill-temp", required_argument, 0, O_KDT },
 		{ "teacher-epochs", required_argument, 0, O_TEPOCHS },
+		{ "threshold-jitter", required_argument, 0, O_TJIT },
+		{ "pixel-jitter", required_argument, 0, O_PJIT },
 		{ "float-only", no_argument, 0, O_FLOAT },
 		{ "shift", required_argument, 0, O_SHIFT },
 		{ "dropout", required_argument, 0, O_DROPOUT },
@@ -280,6 +290,11 @@ int hone_train_main(int argc, char **argv)
 				return fail("--tie-margin: expected a margin >= 0, got '%s'", optarg);
 			o.tie_margin = d;
 			break;
+		case O_MARGIN:
+			if (parse_double(optarg, &d) || !(d >= 0 && d <= 100))
+				return fail("--margin: expected a margin >= 0, got '%s'", optarg);
+			o.margin = d;
+			break;
 		case O_KD:
 			if (parse_double(optarg, &d) || !(d >= 0 && d <= 1))
 				return fail("--distill: expected a weight in [0, 1], got '%s'", optarg);
@@ -289,6 +304,16 @@ int hone_train_main(int argc, char **argv)
 			if (parse_double(optarg, &d) || !(d > 0 && d <= 100))
 				return fail("--distill-temp: expected a positive temperature, got '%s'", optarg);
 			o.distill_temp = d;
+			break;
+		case O_TJIT:
+			if (parse_long(optarg, 0, 255, &v))
+				return fail("--threshold-jitter: expected 0..255, got '%s'", optarg);
+			o.threshold_jitter = (int32_t)v;
+			break;
+		case O_PJIT:
+			if (parse_long(optarg, 0, 255, &v))
+				return fail("--pixel-jitter: expected 0..255, got '%s'", optarg);
+			o.pixel_jitter = (int32_t)v;
 			break;
 		case O_TEPOCHS:
 			if (parse_long(optarg, 1, 100000, &v))
@@ -342,6 +367,8 @@ int hone_train_main(int argc, char **argv)
 		return fail("unexpected argument '%s'", argv[optind]);
 	if (o.float_only && o.out)
 		return fail("%s", "--float-only trains a float network; it writes no NIR file (drop -o)");
+	if ((o.threshold_jitter || o.pixel_jitter) && !o.binary_input)
+		return fail("%s", "--threshold-jitter and --pixel-jitter binarize training images: they need --binary-input");
 
 	int digits = !strcmp(o.dataset, "digits");
 	if (!have_hidden) {

@@ -306,9 +306,11 @@ double ht_backward(ht_model *m, const uint8_t *y, const float *soft, int32_t B)
 		double lg[HT_MAX_CLASSES], mx = -1e300, sum = 0, ly = 0;
 		/* hone_decode gives ties to the lowest class: a class below the
 		 * true one must be beaten by tie_margin spikes, so its logit
-		 * carries that margin (a constant: the gradient's form stays). */
+		 * carries that margin; every other class carries margin spikes
+		 * more (constants: the gradient's form stays). */
 		for (int32_t c = 0; c < C; c++) {
-			lg[c] = m->tau * (s[c] + (c < y[b] ? m->tie_margin : 0.0));
+			double mc = (c != y[b] ? m->margin : 0.0) + (c < y[b] ? m->tie_margin : 0.0);
+			lg[c] = m->tau * (s[c] + mc);
 			if (c == y[b])
 				ly = lg[c];
 			if (lg[c] > mx)

@@ -54,6 +54,22 @@ static uint8_t *quantize_all(const hone_dataset *d, int G)
 	return g;
 }
 
+void ht_binarize_jitter(const uint8_t *x, int32_t n, int32_t threshold_jitter,
+                        int32_t pixel_jitter, ht_rng *rng, uint8_t *out)
+{
+	/* An offset o added to every intensity is the threshold moved by -o:
+	 * x + o > 127 iff x > 127 - o. Drawn only when asked for, so that
+	 * jitter 0 leaves the random stream as it was. */
+	int off = threshold_jitter ?
+		(int)ht_rng_below(rng, 2u * (uint32_t)threshold_jitter + 1) - threshold_jitter : 0;
+	for (int32_t k = 0; k < n; k++) {
+		int v = x[k] + off;
+		if (pixel_jitter)
+			v += (int)ht_rng_below(rng, 2u * (uint32_t)pixel_jitter + 1) - pixel_jitter;
+		out[k] = v > 127;
+	}
+}
+
 /* The options that shape the numbers of a run, for checkpoints. */
 static void fingerprint(const ht_opts *o, const ht_arch *a, int32_t ntrain,
                         int32_t warmup, int32_t qat_epochs, char *fp, size_t n)
@@ -66,12 +82,14 @@ static void fingerprint(const ht_opts *o, const ht_arch *a, int32_t ntrain,
 		snprintf(fp + k, n - (size_t)k,
 		         " nhot=%d G=%d epochs=%d warmup=%d qat=%d batch=%d lr=%.9g"
 		         " lr_final=%.9g schedule=%s steps=%d rate=%.9g tau=%.9g ste=%.9g"
-		         " tie_margin=%.9g float_only=%d dropout=%.9g in_dropout=%.9g shift=%d flip=%d"
+		         " tie_margin=%.9g margin=%.9g float_only=%d dropout=%.9g in_dropout=%.9g shift=%d flip=%d"
+		         " jitter=%d/%d"
 		         " distill=%.9g/%.9g/%d seed=%llu",
 		         (int)o->nhot, (int)a->input_bits, (int)o->epochs, (int)warmup,
 		         (int)qat_epochs, (int)o->batch, o->lr, o->lr_final,
 		         ht_sched_name(o->schedule), (int)o->steps, o->adapt_rate, o->tau,
-		         o->ste_width, o->tie_margin, o->float_only, o->dropout, o->in_dropout, (int)o->shift, o->flip,
+		         o->ste_width, o->tie_margin, o->margin, o->float_only, o->dropout, o->in_dropout, (int)o->shift, o->flip,
+		         (int)o->threshold_jitter, (int)o->pixel_jitter,
 		         o->distill, o->distill_temp, (int)o->teacher_epochs,
 		         (unsigned long long)o->seed);
 }
@@ -119,6 +137,8 @@ static double lr_at(double lr, double lr_final, int32_t decay_start,
 typedef struct epoch_ctx {
 	const ht_opts *o;
 	const uint8_t *g, *y;  /* quantised samples [n][nf], labels */
+	const uint8_t *x;      /* intensities [n][nf] to binarize with jitter, or NULL */
+	uint8_t *xb;           /* [nf] one jittered binary sample */
 	const float *soft;     /* teacher targets [n][C] or NULL */
 	const int32_t *shape;
 	int32_t n, nf, C, B, nb;
@@ -148,13 +168,19 @@ static double train_epoch(ht_model *m, const epoch_ctx *c, ht_rng *rng,
 	for (int32_t bi = 0; bi < c->nb; bi++) {
 		for (int32_t b = 0; b < B; b++) {
 			int32_t i = c->perm[(size_t)bi * B + b];
+			const uint8_t *src = c->g + (size_t)i * nf;
+			if (c->x) {
+				ht_binarize_jitter(c->x + (size_t)i * nf, nf, o->threshold_jitter,
+				                   o->pixel_jitter, rng, c->xb);
+				src = c->xb;
+			}
 			if (o->shift || o->flip) {
 				int dx = (int)ht_rng_below(rng, 2u * (uint32_t)o->shift + 1) - o->shift;
 				int dy = (int)ht_rng_below(rng, 2u * (uint32_t)o->shift + 1) - o->shift;
 				int fl = o->flip ? (int)ht_rng_below(rng, 2) : 0;
-				augment(c->g + (size_t)i * nf, c->gb + (size_t)b * nf, c->shape, dx, dy, fl);
+				augment(src, c->gb + (size_t)b * nf, c->shape, dx, dy, fl);
 			} else {
-				memcpy(c->gb + (size_t)b * nf, c->g + (size_t)i * nf, (size_t)nf);
+				memcpy(c->gb + (size_t)b * nf, src, (size_t)nf);
 			}
 			c->yb[b] = c->y[i];
 			if (c->soft)
@@ -206,6 +232,7 @@ static int teach(const ht_opts *o, const ht_arch *sa, int G,
 	t.dropout = o->dropout;
 	ht_rng_seed(&t.drop_rng, o->seed ^ 0x7EAC4E3ull);
 	c.g = g;
+	c.x = NULL; /* the teacher sees the plain graded images */
 	c.soft = NULL;
 	c.total = o->teacher_epochs;
 	c.decay_start = o->teacher_epochs - o->teacher_epochs / 4;
@@ -326,6 +353,12 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	int can_augment = (int64_t)train->shape[0] * train->shape[1] * train->shape[2] == nf;
 	if ((o->shift || o->flip) && !can_augment)
 		return hone_fail(err, HONE_ERR_INVALID, "--shift/--flip need image-shaped samples");
+	if ((o->threshold_jitter || o->pixel_jitter) && a.input_bits != 1)
+		return hone_fail(err, HONE_ERR_INVALID,
+		                 "--threshold-jitter/--pixel-jitter need --binary-input");
+	if (o->threshold_jitter < 0 || o->threshold_jitter > 255 ||
+	    o->pixel_jitter < 0 || o->pixel_jitter > 255)
+		return hone_fail(err, HONE_ERR_INVALID, "jitter outside 0..255");
 	int distill = o->distill > 0 && !o->float_only;
 	if (distill && o->teacher_epochs < 1)
 		return hone_fail(err, HONE_ERR_INVALID, "--distill needs --teacher-epochs >= 1");
@@ -343,6 +376,10 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	int32_t *pred = malloc((size_t)(B > nte ? B : nte) * sizeof *pred);
 	c.pred = pred;
 	c.g = gtr;
+	if (o->threshold_jitter || o->pixel_jitter) {
+		c.x = train->x;
+		c.xb = malloc((size_t)nf);
+	}
 	ht_model m;
 	ht_rng rng;
 	ht_sched sched;
@@ -350,6 +387,7 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	memset(&m, 0, sizeof m);
 	ht_rng_seed(&rng, o->seed);
 	if (!gtr || !gte || !c.gb || !c.yb || !c.sb || !c.perm || !pred || (distill && !soft) ||
+	    (c.x && !c.xb) ||
 	    ht_model_init(&m, &a, B > 256 ? B : 256, &rng)) {
 		rc = hone_fail(err, HONE_ERR_NOMEM, "out of memory");
 		goto out;
@@ -357,6 +395,7 @@ int ht_train(const ht_opts *o, const hone_dataset *train,
 	m.tau = o->tau;
 	m.ste_width = o->ste_width;
 	m.tie_margin = o->tie_margin;
+	m.margin = o->margin;
 	m.dropout = o->dropout;
 	m.in_dropout = o->in_dropout;
 	m.kd_alpha = o->distill;
@@ -519,6 +558,7 @@ out:
 	free(c.yb);
 	free(c.sb);
 	free(c.perm);
+	free(c.xb);
 	free(pred);
 	return rc;
 }

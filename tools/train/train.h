@@ -94,6 +94,7 @@ typedef struct ht_model {
 	int bn_frozen;      /* use mu/var instead of batch statistics */
 	double tau;         /* softmax temperature on class spike counts */
 	double tie_margin;  /* spikes a lower class needs less to win */
+	double margin;      /* spikes the true class must win by in the loss */
 	double kd_alpha, kd_temp; /* distillation weight and temperature */
 	double ste_width;   /* straight-through window at sharpness 1 */
 	double dropout;     /* hidden spikes dropped while training */
@@ -112,7 +113,9 @@ void ht_forward(ht_model *m, const uint8_t *g, int32_t B, int train);
 /* Class predictions of the last forward by hone_decode's rule (sums of
  * the output activations per class, ties to the lowest class). */
 void ht_predict(const ht_model *m, int32_t B, int32_t *pred);
-/* Softmax cross-entropy on tau * class sums for labels y; gradients into
+/* Softmax cross-entropy on tau * class sums for labels y, the logit of
+ * every other class raised by margin spikes and that of every lower class
+ * by tie_margin more (ties go to the lowest class); gradients into
  * gw/gbeta. soft (may be NULL): a teacher's class probabilities [B][C]
  * to distil, weighted kd_alpha at temperature kd_temp. Returns the summed
  * loss over the batch. */
@@ -200,13 +203,15 @@ typedef struct ht_opts {
 	int schedule;
 	int32_t steps;            /* step schedule: steps per layer */
 	double adapt_rate;        /* adaptive: sharpening per epoch (0: auto) */
-	double tau, ste_width, tie_margin;
+	double tau, ste_width, tie_margin, margin;
 	int float_only, binary_input;
 	double dropout;           /* hidden-spike dropout while training */
 	double in_dropout;        /* input dropout while training */
 	double distill, distill_temp; /* weight of a float teacher's targets */
 	int32_t teacher_epochs;
 	int32_t shift;            /* augmentation: random shifts up to N pixels */
+	int32_t threshold_jitter; /* binary inputs: training images binarized at */
+	int32_t pixel_jitter;     /* 127 -/+ U[-N,N] per image, + U[-M,M] per pixel */
 	int flip;                 /* augmentation: random horizontal flips */
 	int32_t limit;
 	uint64_t seed;
@@ -233,6 +238,13 @@ typedef struct ht_result {
 int ht_train(const ht_opts *o, const hone_dataset *train,
              const hone_dataset *test, ht_result *res, hone_net **net_out,
              FILE *log, hone_error *err);
+
+/* Binarize n intensities for training (--binary-input): out[k] =
+ * x[k] + o + p_k > 127, o uniform in [-threshold_jitter, threshold_jitter]
+ * drawn once, p_k uniform in [-pixel_jitter, pixel_jitter] per pixel. With
+ * both 0 it is hone_dataset_quantize's G = 1 (x > 127) and draws nothing. */
+void ht_binarize_jitter(const uint8_t *x, int32_t n, int32_t threshold_jitter,
+                        int32_t pixel_jitter, ht_rng *rng, uint8_t *out);
 
 /* The digits split every hone command uses (host/cli/cli.h). */
 #define HT_DIGITS_TEST_FRACTION 0.2
