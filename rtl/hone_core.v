@@ -666,7 +666,12 @@ module hone_core #(
 	wire       tr_push_ready;
 	// Enough trace-queue room for this slot and the two ahead of it (the
 	// queue holds two: while tracing, the sweep is as slow as the link).
-	wire tr_credit = (tr_count + {4'b0, f1_valid_q} + {4'b0, f2_valid_q}) < 5'd2;
+	// tr_count + f1_valid_q + f2_valid_q < 2, written as comparisons with
+	// constants: logic for one LUT4, which synthesis cannot turn into a
+	// carry chain (as a sum it did or did not, by the order its passes
+	// happened to meet the cells in: 34 or 29 MHz on the iCEBreaker).
+	wire tr_credit = (tr_count == 5'd0 && !(f1_valid_q && f2_valid_q)) ||
+	                 (tr_count == 5'd1 && !f1_valid_q && !f2_valid_q);
 	wire sw_issue = sw_active_q && (sw_reset_q || !i_trace_en || tr_credit);
 	wire [NB:0] fire_end = ((n_neurons_q >> NB) != 13'd0) ? NEURONS[NB:0] : n_neurons_q[NB:0];
 
