@@ -55,7 +55,7 @@ synth-ooc: synth-check-board
 synth-blame: synth-check-board
 	@BUILD=$(BUILD) tools/synth/synth.sh --board $(BOARD) --stage yosys --reuse \
 		--out $(SYNTH_DIR)
-	tools/synth/lc_blame.py $(SYNTH_DIR)/hone.json --depth 3
+	tools/synth/lc_blame.py $(SYNTH_DIR)/hone.json --depth 4
 
 # The comparison is tests/test_rtl_icarus.c (the RTL's Icarus test), run on
 # the netlist of the board's own configuration, up5k (SPRAM weights,

@@ -4,7 +4,8 @@
 // constraints/icebreaker.pcf).
 //
 //   12 MHz (pin 35) -> SB_PLL40_PAD -> clk (CLK_HZ)
-//   FT2232H channel B: RX pin 6 -> hone_link -> hone_chip -> hone_link -> TX pin 9
+//   FT2232H channel B: RX pin 6 -> hone_system (hone_link -> hone_chip ->
+//                      hone_link) -> TX pin 9
 //   LEDs (active low): green blinks while the chip runs (off in reset),
 //                      red flashes on UART traffic in either direction
 //   user button (pin 10, active low): resets chip and link
@@ -96,61 +97,31 @@ module hone_top_icebreaker #(
 	wire rst_n = rst_sync_q[1];
 
 	// ------------------------------------------------------------ link + chip
-	wire        cmd_valid, cmd_ready, rsp_valid, rsp_ready;
-	wire [2:0]  cmd_op, cmd_mem, rsp_kind;
-	wire [7:0]  cmd_target;
-	wire [15:0] cmd_addr;
-	wire [63:0] cmd_data, rsp_data;
+	wire sys_cmd_taken, sys_rsp_sent;
 
-	hone_link #(
+	hone_system #(
 		.CLKS_PER_BIT (CLKS_PER_BIT),
 		.RX_FA        (LINK_RX_FA),
-		.TX_BA        (LINK_TX_BA)
-	) u_link (
+		.TX_BA        (LINK_TX_BA),
+		.CORES        (CORES),
+		.LANES        (LANES),
+		.WBITS        (WBITS),
+		.PBITS        (PBITS),
+		.GBITS        (GBITS),
+		.NEURONS      (NEURONS),
+		.AXONS        (AXONS),
+		.WWORDS       (WWORDS),
+		.AXSEGS       (AXSEGS),
+		.RTSEGS       (RTSEGS),
+		.WMEM_IMPL    (WMEM_IMPL),
+		.BUILD_ID     (BUILD_ID)
+	) u_sys (
 		.i_clk        (clk),
 		.i_rst_n      (rst_n),
 		.i_uart_rx    (i_uart_rx),
 		.o_uart_tx    (o_uart_tx),
-		.o_cmd_valid  (cmd_valid),
-		.i_cmd_ready  (cmd_ready),
-		.o_cmd_op     (cmd_op),
-		.o_cmd_target (cmd_target),
-		.o_cmd_mem    (cmd_mem),
-		.o_cmd_addr   (cmd_addr),
-		.o_cmd_data   (cmd_data),
-		.i_rsp_valid  (rsp_valid),
-		.o_rsp_ready  (rsp_ready),
-		.i_rsp_kind   (rsp_kind),
-		.i_rsp_data   (rsp_data)
-	);
-
-	hone_chip #(
-		.CORES     (CORES),
-		.LANES     (LANES),
-		.WBITS     (WBITS),
-		.PBITS     (PBITS),
-		.GBITS     (GBITS),
-		.NEURONS   (NEURONS),
-		.AXONS     (AXONS),
-		.WWORDS    (WWORDS),
-		.AXSEGS    (AXSEGS),
-		.RTSEGS    (RTSEGS),
-		.WMEM_IMPL (WMEM_IMPL),
-		.BUILD_ID  (BUILD_ID)
-	) u_chip (
-		.i_clk        (clk),
-		.i_rst_n      (rst_n),
-		.i_cmd_valid  (cmd_valid),
-		.o_cmd_ready  (cmd_ready),
-		.i_cmd_op     (cmd_op),
-		.i_cmd_target (cmd_target),
-		.i_cmd_mem    (cmd_mem),
-		.i_cmd_addr   (cmd_addr),
-		.i_cmd_data   (cmd_data),
-		.o_rsp_valid  (rsp_valid),
-		.i_rsp_ready  (rsp_ready),
-		.o_rsp_kind   (rsp_kind),
-		.o_rsp_data   (rsp_data)
+		.o_cmd_taken  (sys_cmd_taken),
+		.o_rsp_sent   (sys_rsp_sent)
 	);
 
 	// ------------------------------------------------------------ LEDs
@@ -182,7 +153,8 @@ module hone_top_icebreaker #(
 	assign o_led_g_n = !(rst_n && led_div_q[24]);
 	assign o_led_r_n = !led_act_q;
 
-	wire unused_ok = &{1'b0, pll_core_unused, pll_sdo_unused};
+	// the command/response activity pulses light no LED on this board
+	wire unused_ok = &{1'b0, pll_core_unused, pll_sdo_unused, sys_cmd_taken, sys_rsp_sent};
 
 	// ------------------------------------------------------------ checks
 	generate

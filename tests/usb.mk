@@ -8,7 +8,8 @@
 # (after the ASan runtime), so tests/run.sh runs them like any other.
 #
 # tests/test_usb_rtl*.c also link the board models of sim/board (the RTL of
-# hone_link + hone_chip on the emulated chip's UART pins).
+# rtl/hone_system.v, hone_link + hone_chip as the board tops build them, on
+# the emulated chip's UART pins).
 
 UMOCKDEV_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags umockdev-1.0 2>/dev/null))
 UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)

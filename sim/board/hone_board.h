@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hone_board.h - C interface to a Verilator model of a hone board's logic:
- * rtl/hone_link.v in front of rtl/hone_chip.v (sim/board/hone_board.v),
- * seen from its two UART pins, as the FT2232H sees the FPGA.
+ * rtl/hone_system.v (rtl/hone_link.v in front of rtl/hone_chip.v, the
+ * module the board tops instantiate), seen from its two UART pins, as the
+ * FT2232H sees the FPGA.
  *
  *   hone_board_push   host -> board bytes, serialised onto the RX pin bit
  *                     by bit (8N1, hone_board_clks_per_bit() clocks a bit)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One configuration's board model (Verilator model of sim/board/hone_board.v)
-// behind struct hone_board. Compiled once per configuration with
+// One configuration's board model (Verilator model of rtl/hone_system.v,
+// the board tops' link + chip) behind struct hone_board. Compiled once per configuration with
 // -DHONE_BMODEL=Vhone_board_<cfg> -DHONE_BCFG=<cfg>.
 #include "hone_board_port.h"
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# sim/board: Verilator models of a board's logic (sim/board/hone_board.v:
-# rtl/hone_link.v + rtl/hone_chip.v, the UART pins at the top, no PLL),
-# one per configuration, behind the C interface sim/board/hone_board.h.
+# sim/board: Verilator models of a board's logic (rtl/hone_system.v, the
+# module the board tops instantiate: rtl/hone_link.v + rtl/hone_chip.v, the
+# UART pins at the top, no PLL), one per configuration, behind the C
+# interface sim/board/hone_board.h.
 # tests/test_usb_rtl.c puts one on the UART pins of the emulated FT2232H
 # (tests/ftdi_emu.c), so that "usb:" runs the real RTL through the real
 # libusb path.
@@ -27,12 +28,12 @@ BOARD_CONFIGS ?= up5k
 BOARD_CPB ?= 4
 BOARD_TRACE ?= 0
 BOARD_BUILD = $(SIM_BUILD)/board
-# Everything in rtl/ but the board tops (PLL, pads): the link, whatever
-# CRC it uses, and the chip.
-BOARD_RTL := $(filter-out rtl/hone_top_%.v,$(wildcard rtl/hone_*.v))
-BOARD_VFLAGS = --cc --top-module hone_board --x-assign unique --x-initial unique \
+# hone_system and what it instantiates (rtl/module.mk's SYSTEM_SRC): the
+# board tops without their PLL, reset synchroniser and LEDs.
+BOARD_RTL = $(SYSTEM_SRC)
+BOARD_VFLAGS = --cc --top-module hone_system --x-assign unique --x-initial unique \
 	-O3 -Wno-fatal $(if $(filter 1,$(BOARD_TRACE)),--trace-fst) \
-	-GCLKS_PER_BIT=$(BOARD_CPB) rtl/hone.vlt sim/board/hone_board.v $(BOARD_RTL)
+	-GCLKS_PER_BIT=$(BOARD_CPB) rtl/hone.vlt $(BOARD_RTL)
 BOARD_CXXFLAGS = $(SIM_CXXFLAGS) -DHONE_BOARD_CPB=$(BOARD_CPB) \
 	-DHONE_BOARD_TRACE=$(if $(filter 1,$(BOARD_TRACE)),1,0) -Isim/board
 
@@ -48,7 +49,7 @@ $(BOARD_BUILD)/%/vflags: $(SIM_BUILD)/%/vparams FORCE_BOARD
 	@echo "$(BOARD_VFLAGS) $$(cat $<)" > $@.tmp; \
 	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BOARD_BUILD)/%/stamp: $(BOARD_BUILD)/%/vflags sim/board/hone_board.v $(BOARD_RTL) rtl/hone.vlt
+$(BOARD_BUILD)/%/stamp: $(BOARD_BUILD)/%/vflags $(BOARD_RTL) rtl/hone.vlt
 	@rm -rf $(BOARD_BUILD)/$*/obj && mkdir -p $(BOARD_BUILD)/$*/obj
 	$(VERILATOR) $$(cat $<) --prefix Vhone_board_$* -Mdir $(BOARD_BUILD)/$*/obj \
 		>$(BOARD_BUILD)/$*/verilator.log 2>&1 || { tail -20 $(BOARD_BUILD)/$*/verilator.log; exit 1; }

@@ -102,14 +102,14 @@ eval "$("$cfgtool" "$config")"
 
 # the chip's own sources: rtl/module.mk's RTL_SRC when make passes it
 # (HONE_CHIP_SRC), else everything but the link layer and the board tops
-chip_srcs=$(ls "$rtldir"/hone_*.v | grep -vE '/hone_(top_|link|uart_|crc)[^/]*$' | tr '\n' ' ')
+chip_srcs=$(ls "$rtldir"/hone_*.v | grep -vE '/hone_(top_|system|link|uart_|crc)[^/]*$' | tr '\n' ' ')
 [ "$rtldir" = rtl ] && [ -n "${HONE_CHIP_SRC:-}" ] && chip_srcs=$HONE_CHIP_SRC
 if [ -n "$rev" ]; then
 	rm -rf "$out/src" && mkdir -p "$out/src"
 	git archive "$rev" rtl sim/hone_tb.v | tar -x -C "$out/src"
 	rtldir=$out/src/rtl
 	tb=$out/src/sim/hone_tb.v
-	chip_srcs=$(ls "$rtldir"/hone_*.v | grep -vE '/hone_(top_|link|uart_|crc)[^/]*$' | tr '\n' ' ')
+	chip_srcs=$(ls "$rtldir"/hone_*.v | grep -vE '/hone_(top_|system|link|uart_|crc)[^/]*$' | tr '\n' ' ')
 	echo "postsim.sh: rtl/ of $(git rev-parse --short "$rev")"
 fi
 if [ "$broken" = rtl ]; then

@@ -117,8 +117,8 @@ if [ "$ooc" = 1 ]; then
 	top=hone_ooc_top
 	# the chip's own sources: rtl/module.mk's RTL_SRC when make passes it
 	# (HONE_CHIP_SRC), else everything but the link layer
-	chip=${HONE_CHIP_SRC:-$(tr ' ' '\n' <<<"$rtl" | grep -vE '/hone_(link|uart_|crc)[^/]*$' | tr '\n' ' ')}
-	[ "$rtldir" = rtl ] || chip=$(tr ' ' '\n' <<<"$rtl" | grep -vE '/hone_(link|uart_|crc)[^/]*$' | tr '\n' ' ')
+	chip=${HONE_CHIP_SRC:-$(tr ' ' '\n' <<<"$rtl" | grep -vE '/hone_(system|link|uart_|crc)[^/]*$' | tr '\n' ' ')}
+	[ "$rtldir" = rtl ] || chip=$(tr ' ' '\n' <<<"$rtl" | grep -vE '/hone_(system|link|uart_|crc)[^/]*$' | tr '\n' ' ')
 	srcs="tools/synth/hone_ooc_top.v $chip"
 	pcf=$out/ooc.pcf
 	topparams=""
