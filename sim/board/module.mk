@@ -43,10 +43,24 @@ BOARD_OBJ = $(BOARD_CONFIGS:%=$(BOARD_BUILD)/Vhone_board_%.o) $(BOARD_BUILD)/hon
 .PRECIOUS: $(BOARD_BUILD)/%/stamp $(BOARD_BUILD)/%/vflags
 board-models: $(BOARD_OBJ)
 
-# Options that change the generated model, rewritten only on change.
+# Options that change the generated model, rewritten only on change. The
+# link's buffers are those of the board built for the configuration
+# (constraints/*.board with BOARD_CONFIG=<config>, its top's LINK_RX_FA
+# and LINK_TX_BA: 1 KiB of RX FIFO on the iCEBreaker), so that the model
+# is that board's logic; hone_system's defaults for a configuration no
+# board builds.
 $(BOARD_BUILD)/%/vflags: $(SIM_BUILD)/%/vparams FORCE_BOARD
 	@mkdir -p $(dir $@)
-	@echo "$(BOARD_VFLAGS) $$(cat $<)" > $@.tmp; \
+	@bf=$$(grep -l '^BOARD_CONFIG=$*[[:space:]]' constraints/*.board | head -n 1); \
+	 link=; if [ -n "$$bf" ]; then \
+		top=rtl/$$(. "./$$bf" && echo "$$BOARD_TOP").v; \
+		for p in RX_FA TX_BA; do \
+			v=$$(sed -n "s/.*parameter *LINK_$$p *= *\([0-9][0-9]*\).*/\1/p" $$top); \
+			[ -n "$$v" ] || { echo "$$top: no LINK_$$p parameter" >&2; exit 1; }; \
+			link="$$link -G$$p=$$v"; \
+		done; \
+	 fi; \
+	 echo "$(BOARD_VFLAGS)$$link $$(cat $<)" > $@.tmp; \
 	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BOARD_BUILD)/%/stamp: $(BOARD_BUILD)/%/vflags $(BOARD_RTL) rtl/hone.vlt
