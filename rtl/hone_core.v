@@ -214,7 +214,10 @@ module hone_core #(
 	reg                  f3_reset_q, f3_reset_d;
 	reg  [NB-1:0]        f3_n_q, f3_n_d;
 	reg                  f3_en_q, f3_en_d;
-	reg  [PBITS-1:0]     f3_v_q, f3_v_d;
+	reg  [PBITS-1:0]     f3_cu_q, f3_cu_d;          // u clamped (no spike)
+	reg  [PBITS-1:0]     f3_cd_q, f3_cd_d;          // u - θ clamped (a spike)
+	reg                  f3_s_q, f3_s_d;            // the spike
+	reg                  f3_rz_q, f3_rz_d;          // subtract-reset (else to 0)
 	reg  [PBITS-1:0]     f3_b_q, f3_b_d;
 	reg                  f3_carry_q, f3_carry_d;
 	reg  [3:0]           f3_k_q, f3_k_d;
@@ -732,7 +735,6 @@ module hone_core #(
 	                         (f2_u_q[PBITS-1] ? VMIN : VMAX);
 	wire [PBITS-1:0] f2_cd = (f2_diff[PBITS:PBITS-2] == 3'b000 || f2_diff[PBITS:PBITS-2] == 3'b111) ?
 	                         f2_diff[PBITS-1:0] : (f2_diff[PBITS] ? VMIN : VMAX);
-	reg  [PBITS-1:0] f2_v;
 	always @(*) begin
 		case (f2_prof)
 		2'd0: f2_pword = profile_q[0 +: 6];
@@ -740,18 +742,16 @@ module hone_core #(
 		2'd2: f2_pword = profile_q[12 +: 6];
 		default: f2_pword = profile_q[18 +: 6];
 		endcase
-		// step 3 (reset) then 4 (clamp); a spike's u - θ is >= 0
-		if (!f2_s)
-			f2_v = f2_cu;
-		else if (f2_pword[5])
-			f2_v = f2_cd;
-		else
-			f2_v = {PBITS{1'b0}};
+		// steps 3 (reset) and 4 (clamp) pick among these in F3, so that
+		// the spike bit, the end of F2's carry chain, drives only flops
 		f3_valid_d = f2_valid_q;
 		f3_reset_d = f2_reset_q;
 		f3_n_d = f2_n_q;
 		f3_en_d = f2_en;
-		f3_v_d = f2_v;
+		f3_cu_d = f2_cu;
+		f3_cd_d = f2_cd;
+		f3_s_d = f2_s;
+		f3_rz_d = f2_pword[5];
 		f3_b_d = f2_b;
 		f3_carry_d = f2_pword[0];
 		f3_k_d = f2_pword[4:1];
@@ -778,7 +778,9 @@ module hone_core #(
 	// the shift side by side in F3, the difference in F4, written back.
 	// carry none: a = b; k = 0: a = v + b. The reset_state sweep writes
 	// a = b (enabled slots) or 0.
-	wire [PBITS-1:0] f3_leak = $signed(f3_v_q) >>> f3_k_q;
+	// step 3 (reset) then 4 (clamp) of F2's spike; a spike's u - θ is >= 0
+	wire [PBITS-1:0] f3_v = !f3_s_q ? f3_cu_q : (f3_rz_q ? f3_cd_q : {PBITS{1'b0}});
+	wire [PBITS-1:0] f3_leak = $signed(f3_v) >>> f3_k_q;
 	always @(*) begin
 		f4_valid_d = f3_valid_q;
 		f4_we_d = (f3_reset_q || f3_en_q) ? {{(LANES-1){1'b0}}, 1'b1} << f3_n_q[LB-1:0] :
@@ -790,7 +792,7 @@ module hone_core #(
 			if (!f3_en_q)
 				f4_vb_d = {PBITS{1'b0}};
 		end else if (f3_carry_q) begin
-			f4_vb_d = f3_v_q + f3_b_q;
+			f4_vb_d = f3_v + f3_b_q;
 			if (f3_k_q != 4'd0)
 				f4_leak_d = f3_leak;
 		end
@@ -1185,7 +1187,10 @@ module hone_core #(
 			f3_reset_q   <= 1'b0;
 			f3_n_q       <= {NB{1'b0}};
 			f3_en_q      <= 1'b0;
-			f3_v_q       <= {PBITS{1'b0}};
+			f3_cu_q      <= {PBITS{1'b0}};
+			f3_cd_q      <= {PBITS{1'b0}};
+			f3_s_q       <= 1'b0;
+			f3_rz_q      <= 1'b0;
 			f3_b_q       <= {PBITS{1'b0}};
 			f3_carry_q   <= 1'b0;
 			f3_k_q       <= 4'd0;
@@ -1286,7 +1291,10 @@ module hone_core #(
 			f3_reset_q   <= f3_reset_d;
 			f3_n_q       <= f3_n_d;
 			f3_en_q      <= f3_en_d;
-			f3_v_q       <= f3_v_d;
+			f3_cu_q      <= f3_cu_d;
+			f3_cd_q      <= f3_cd_d;
+			f3_s_q       <= f3_s_d;
+			f3_rz_q      <= f3_rz_d;
 			f3_b_q       <= f3_b_d;
 			f3_carry_q   <= f3_carry_d;
 			f3_k_q       <= f3_k_d;
