@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "link.h"
+#include "link_v1.h"
 #include "../sim/link/link_stub_model.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -741,19 +742,8 @@ static void test_overrun_refused(void **state)
 static void test_version_1_board(void **state)
 {
 	(void)state;
-	/* STATUS with NAK, ack 0, credit 2048, CRC-16 big-endian */
-	uint8_t raw[6] = { HONE_LINK_FT_STATUS | HONE_LINK_F_NAK, 0, 0x00, 0x08, 0, 0 };
-	uint16_t crc = 0xFFFF;
-	for (int i = 0; i < 4; i++) {
-		crc ^= (uint16_t)(raw[i] << 8);
-		for (int b = 0; b < 8; b++)
-			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
-	}
-	raw[4] = (uint8_t)(crc >> 8);
-	raw[5] = (uint8_t)crc;
 	uint8_t v1[16], buf[64];
-	size_t n = hone_link_cobs_encode(raw, sizeof raw, v1);
-	v1[n++] = 0;
+	size_t n = tu_link_v1_nak(v1);
 
 	hone_link *l = hone_link_new(NULL);
 	hone_link_reset(l, 0);

@@ -30,6 +30,7 @@ int main(void)
 
 #include "ftdi_emu.h"
 #include "link.h"
+#include "link_v1.h"
 #include "testutil.h"
 #include "usb_ftdi.h"
 
@@ -158,30 +159,12 @@ static void chip_step(chip_far *cf)
 	}
 }
 
-/* What a bitstream of link protocol 1 answers to a RESET it cannot check:
- * one STATUS with NAK (ack 0, credit 2048), COBS and CRC-16/CCITT-FALSE. */
-static size_t v1_nak(uint8_t *out)
-{
-	uint8_t raw[6] = { HONE_LINK_FT_STATUS | HONE_LINK_F_NAK, 0, 0x00, 0x08, 0, 0 };
-	uint16_t crc = 0xFFFF;
-	for (int i = 0; i < 4; i++) {
-		crc ^= (uint16_t)(raw[i] << 8);
-		for (int b = 0; b < 8; b++)
-			crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
-	}
-	raw[4] = (uint8_t)(crc >> 8);
-	raw[5] = (uint8_t)crc;
-	size_t n = hone_link_cobs_encode(raw, sizeof raw, out);
-	out[n++] = 0;
-	return n;
-}
-
 static size_t chip_rx(void *user, const uint8_t *p, size_t n)
 {
 	chip_far *cf = user;
 	if (cf->v1) {
 		if (!cf->v1_naked && memchr(p, 0, n) && cf->out_off == cf->out_len) {
-			cf->out_len = v1_nak(cf->out);
+			cf->out_len = tu_link_v1_nak(cf->out);
 			cf->out_off = 0;
 			cf->v1_naked = true;
 		}
