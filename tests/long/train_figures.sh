@@ -51,7 +51,12 @@ figure() {
 		return
 	fi
 	local secs=$((SECONDS - t0))
-	"$HONE" compile "$nir" --target "$target" -o "$img" >/dev/null
+	if ! "$HONE" compile "$nir" --target "$target" -o "$img" >"$tmp/$name.compile.log" 2>&1; then
+		cat "$tmp/$name.compile.log"
+		echo "$name: hone compile failed"
+		failed=$((failed + 1))
+		return
+	fi
 	local acc
 	acc=$("$HONE" run "$img" --backend ref --dataset "$dataset" --json -q | field accuracy)
 	local pct
